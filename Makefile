@@ -1,0 +1,50 @@
+# Phong Trào: every job a user or an operator runs starts here.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Python 3.12 explicitly: the machine's python3 may be another version.
+# A pyenv shim may exist without 3.12 being active, so each candidate must actually run.
+PYTHON312 ?= $(shell for p in $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.12*/bin/python3.12 \
+	/usr/local/bin/python3.12 /usr/bin/python3.12 python3.12; do \
+	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 12)' >/dev/null 2>&1 && \
+	{ command -v "$$p"; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help install run test lint serve-setup clean
+
+help:
+	@echo "make run     cài đặt, chuẩn bị cơ sở dữ liệu và chạy web tại http://$(HOST):$(PORT)"
+	@echo "make test    cài đặt và chạy toàn bộ kiểm thử"
+	@echo "make install chỉ cài đặt môi trường .venv"
+	@echo "make lint    kiểm tra mã nguồn (ruff)"
+
+$(BIN)/python:
+	@test -n "$(PYTHON312)" || { echo "Không tìm thấy Python 3.12 (python3.12 hoặc pyenv)." >&2; exit 1; }
+	$(PYTHON312) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+serve-setup: install
+	$(BIN)/phongtrao setup
+
+run: serve-setup
+	$(BIN)/phongtrao serve --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+clean:
+	rm -rf $(VENV) var/static

@@ -1,0 +1,85 @@
+"""The one permission function: may this user do this action on this org unit?"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from django.db.models import Q
+
+from phongtrao.orgunits.models import OrgUnit, OrgUnitQuerySet
+
+from .models import Role
+
+
+class Action(StrEnum):
+    VIEW_AGGREGATE = "view_aggregate"  # figures, tree, reports
+    ENTER_DATA = "enter_data"  # monthly values, registry records
+    APPROVE = "approve"  # approve or unapprove a data set
+    VIEW_PERSONAL = "view_personal"  # records about named people
+    EDIT_PERSONAL = "edit_personal"
+    EDIT_UNIT = "edit_unit"  # contact details of a unit
+    ADMINISTER = "administer"  # users, catalog
+
+
+_OFFICER = {
+    Action.VIEW_AGGREGATE,
+    Action.ENTER_DATA,
+    Action.VIEW_PERSONAL,
+    Action.EDIT_PERSONAL,
+    Action.EDIT_UNIT,
+}
+ROLE_ACTIONS: dict[str, frozenset[Action]] = {
+    Role.COMMUNE_OFFICER: frozenset(_OFFICER),
+    Role.DISTRICT_OFFICER: frozenset(_OFFICER | {Action.APPROVE}),
+    Role.PROVINCE_OFFICER: frozenset(_OFFICER | {Action.APPROVE}),
+    # Front member organisations see aggregates and never personal records.
+    Role.FRONT_VIEWER: frozenset({Action.VIEW_AGGREGATE}),
+    Role.ADMIN: frozenset(Action),
+}
+
+
+def _grants(user: Any) -> list[tuple[str, str]]:
+    """Return (role, scope path) pairs, read once per user object."""
+    cached = getattr(user, "_phongtrao_grants", None)
+    if cached is None:
+        cached = list(user.role_assignments.values_list("role", "orgunit__path"))
+        user._phongtrao_grants = cached
+    return cached
+
+
+def user_can(user: Any, action: Action, unit: OrgUnit | None = None) -> bool:
+    """Return whether user may do action on unit (None: anywhere at all)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    for role, scope in _grants(user):
+        if action not in ROLE_ACTIONS.get(role, frozenset()):
+            continue
+        if unit is None or unit.path.startswith(scope):
+            return True
+    return False
+
+
+def scope_paths(user: Any, action: Action) -> list[str] | None:
+    """Return the subtree paths where user may do action; None means everywhere."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    if user.is_superuser:
+        return None
+    return [scope for role, scope in _grants(user) if action in ROLE_ACTIONS.get(role, ())]
+
+
+def orgunits_where(user: Any, action: Action, qs: OrgUnitQuerySet | None = None) -> OrgUnitQuerySet:
+    """Return the units on which user may do action."""
+    qs = qs if qs is not None else OrgUnit.objects.all()
+    paths = scope_paths(user, action)
+    if paths is None:
+        return qs
+    if not paths:
+        return qs.none()
+    condition = Q()
+    for path in paths:
+        condition |= Q(path__startswith=path)
+    return qs.filter(condition)

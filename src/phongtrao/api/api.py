@@ -1,0 +1,19 @@
+"""The JSON API (OpenAPI at /api/docs): session-authenticated, every read scoped to the user."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+from ninja.security import django_auth
+
+from . import errors
+from .routers.orgunits import router as orgunits_router
+
+api = NinjaAPI(
+    title="Phong Trào API",
+    version="1",
+    description="Số liệu phong trào Toàn dân bảo vệ an ninh Tổ quốc.",
+    auth=django_auth,
+    urls_namespace="api",
+)
+errors.install(api)
+api.add_router("/orgunits", orgunits_router, tags=["orgunits"])

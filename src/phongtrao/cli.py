@@ -1,0 +1,115 @@
+"""`phongtrao`: the one command for every job a user or an operator runs.
+
+Its own subcommands live in each app's `commands.py` (a `register(subparsers)` function);
+any other subcommand goes to Django's management (`phongtrao migrate`, `phongtrao shell`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+COMMAND_MODULES = (
+    "phongtrao.core.commands",
+    "phongtrao.orgunits.commands",
+    "phongtrao.accounts.commands",
+)
+
+
+# argparse's own words, in Vietnamese (it looks them up through gettext at call time).
+_ARGPARSE_VI = {
+    "usage: ": "cách dùng: ",
+    "options": "tùy chọn",
+    "positional arguments": "tham số",
+    "show this help message and exit": "hiện trợ giúp này rồi thoát",
+    "the following arguments are required: %s": "thiếu tham số bắt buộc: %s",
+    "unrecognized arguments: %s": "tham số không nhận ra: %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": (
+        "lựa chọn không hợp lệ: %(value)r (chọn một trong: %(choices)s)"
+    ),
+    "%(prog)s: error: %(message)s\n": "%(prog)s: lỗi: %(message)s\n",
+    "expected one argument": "cần một giá trị",
+    "invalid %(type)s value: %(value)r": "giá trị %(type)s không hợp lệ: %(value)r",
+}
+argparse._ = lambda text: _ARGPARSE_VI.get(text, text)  # type: ignore[attr-defined]
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "phongtrao.settings")
+    import django
+
+    django.setup()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="phongtrao",
+        description="Phong Trào — số liệu phong trào Toàn dân bảo vệ an ninh Tổ quốc.",
+        epilog="Các lệnh khác được chuyển cho Django: phongtrao migrate, phongtrao shell, "
+        "phongtrao help (danh sách lệnh Django).",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="LỆNH", title="các lệnh")
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(subparsers)
+    return parser
+
+
+def _own_commands(parser: argparse.ArgumentParser) -> set[str]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return set(action.choices)
+    return set()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    _setup_django()
+    parser = build_parser()
+    first = args_list[0] if args_list else None
+    if first is not None and not first.startswith("-") and first not in _own_commands(parser):
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["phongtrao", *args_list])
+        return 0
+    args = parser.parse_args(args_list)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 0
+    from phongtrao.core.errors import PhongTraoError
+
+    try:
+        return int(args.handler(args) or 0)
+    except PhongTraoError as error:
+        print(f"Lỗi: {error.message}", file=sys.stderr)
+        for row in error.extra.get("rows", []):
+            where = f"dòng {row.line}" if row.line is not None else ""
+            field = f" cột {row.field}" if row.field else ""
+            print(f"  {where}{field}: {row.reason}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("Đã dừng.", file=sys.stderr)
+        return 130
+
+
+def progress_printer(label: str):  # type: ignore[no-untyped-def]
+    """Return a progress callback that redraws one line on stderr."""
+    interactive = sys.stderr.isatty()
+
+    def report(stage: str, done: int, total: int) -> None:
+        width = 30
+        filled = int(width * done / total) if total else width
+        bar = "█" * filled + "·" * (width - filled)
+        line = f"{label} [{bar}] {done}/{total} {stage}"
+        if interactive:
+            print(f"\r{line}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+        else:
+            print(line, file=sys.stderr, flush=True)
+
+    return report
+
+
+if __name__ == "__main__":
+    sys.exit(main())

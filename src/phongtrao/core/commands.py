@@ -1,0 +1,72 @@
+"""Operator commands: prepare an instance and serve it."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    setup = subparsers.add_parser(
+        "setup", help="chuẩn bị cơ sở dữ liệu: migrate, nạp đơn vị hành chính, tạo quản trị viên"
+    )
+    setup.set_defaults(handler=handle_setup)
+    serve = subparsers.add_parser("serve", help="chạy ứng dụng web")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=2)
+    serve.set_defaults(handler=handle_serve)
+
+
+def handle_setup(args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+
+    from phongtrao.accounts.services import admin_ensure
+    from phongtrao.cli import progress_printer
+    from phongtrao.orgunits.models import OrgUnit
+    from phongtrao.orgunits.selectors import orgunit_stats
+    from phongtrao.orgunits.services import orgunits_load
+
+    call_command("migrate", interactive=False, verbosity=0)
+    print("Cơ sở dữ liệu: đã cập nhật cấu trúc (migrate).")
+    if OrgUnit.objects.exists():
+        # A full reload is cheap but not free; `phongtrao orgunits load` refreshes on demand.
+        print("Đơn vị hành chính: đã có, bỏ qua (chạy `phongtrao orgunits load` để cập nhật).")
+    else:
+        result = orgunits_load(progress=progress_printer("Nạp đơn vị hành chính"))
+        print(f"Đơn vị hành chính: đã nạp {result.created} đơn vị.")
+    stats = orgunit_stats()
+    for hierarchy, counts in stats.items():
+        print(
+            f"  phiên bản {hierarchy}: {counts['province']} tỉnh, {counts['district']} huyện, "
+            f"{counts['commune']} xã"
+        )
+    username = os.environ.get("PHONGTRAO_ADMIN_USER", "admin")
+    admin = admin_ensure(username=username, password=os.environ.get("PHONGTRAO_ADMIN_PASSWORD"))
+    if admin.created and admin.password:
+        print(f"Quản trị viên: đã tạo tài khoản «{admin.username}», mật khẩu: {admin.password}")
+        print("  (mật khẩu chỉ hiện một lần; đặt PHONGTRAO_ADMIN_PASSWORD để tự chọn)")
+    elif admin.created:
+        print(f"Quản trị viên: đã tạo tài khoản «{admin.username}» với mật khẩu từ môi trường.")
+    else:
+        print(f"Quản trị viên: tài khoản «{admin.username}» đã có.")
+    return 0
+
+
+def handle_serve(args: argparse.Namespace) -> int:
+    print(f"Phong Trào đang chạy tại http://{args.host}:{args.port}/ (Ctrl+C để dừng)", flush=True)
+    argv = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "phongtrao.wsgi:application",
+        "--bind",
+        f"{args.host}:{args.port}",
+        "--workers",
+        str(args.workers),
+        "--access-logfile",
+        "-",
+    ]
+    os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with the server
+    return 0

@@ -1,0 +1,97 @@
+"""Reads of the org-unit tree; the scoped ones raise NotFound for anything out of reach."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db.models import Count
+
+from phongtrao.accounts.permissions import Action, orgunits_where, scope_paths, user_can
+from phongtrao.core.errors import InvalidInput, NotFound
+from phongtrao.core.text import search_key
+
+from .models import Hierarchy, Level, OrgUnit, OrgUnitQuerySet
+
+MSG_UNIT_NOT_FOUND = "Không tìm thấy đơn vị hành chính."
+
+
+def orgunit_get_for_user(*, user: Any, pk: int, action: Action = Action.VIEW_AGGREGATE) -> OrgUnit:
+    """Return the unit if user may do action on it; otherwise behave as if it did not exist."""
+    unit = OrgUnit.objects.select_related("parent").filter(pk=pk).first()
+    if unit is None or not user_can(user, action, unit):
+        raise NotFound(MSG_UNIT_NOT_FOUND)
+    return unit
+
+
+def orgunit_roots_for_user(*, user: Any) -> OrgUnitQuerySet:
+    """Return the top units of the user's scope (every province for a national user)."""
+    paths = scope_paths(user, Action.VIEW_AGGREGATE)
+    if paths is None:
+        return OrgUnit.objects.filter(depth=1).order_by("hierarchy", "code")
+    # A scope nested inside another scope of the same user is not a root.
+    roots = [p for p in paths if not any(p != q and p.startswith(q) for q in paths)]
+    return OrgUnit.objects.filter(path__in=roots).order_by("path")
+
+
+def orgunit_children(*, unit: OrgUnit) -> OrgUnitQuerySet:
+    """Return the unit's direct children, by code."""
+    return (
+        OrgUnit.objects.filter(parent=unit).annotate(n_children=Count("children")).order_by("code")
+    )
+
+
+def orgunit_ancestors(*, unit: OrgUnit) -> list[OrgUnit]:
+    """Return the unit's ancestors, root first, in one query."""
+    return list(OrgUnit.objects.filter(path__in=unit.ancestor_paths()).order_by("depth"))
+
+
+def orgunit_search(
+    *, user: Any, query: str, hierarchy: str | None = None, limit: int = 50
+) -> OrgUnitQuerySet:
+    """Find units the user may see by name, with or without diacritics, or by code."""
+    key = search_key(query)
+    qs = orgunits_where(user, Action.VIEW_AGGREGATE)
+    if hierarchy:
+        qs = qs.filter(hierarchy=hierarchy)
+    if key.isdigit():
+        qs = qs.filter(code=key)
+    else:
+        qs = qs.filter(search_name__contains=key)
+    return qs.select_related("parent").order_by("depth", "hierarchy", "path")[:limit]
+
+
+def orgunit_resolve(
+    *, code: str, start: date | None = None, end: date | None = None, hierarchy: str | None = None
+) -> OrgUnit:
+    """Resolve a code among units valid in [start, end]: codes repeat between hierarchies."""
+    qs = OrgUnit.objects.filter(code=code)
+    if hierarchy:
+        qs = qs.filter(hierarchy=hierarchy)
+    if start or end:
+        qs = qs.valid_during(start or date.min, end or date.max)
+    units = list(qs[:2])
+    if not units:
+        raise NotFound(f"Không có đơn vị mã «{code}» trong khoảng thời gian đã chọn.")
+    if len(units) > 1:
+        raise InvalidInput(
+            f"Mã «{code}» có ở cả hai hệ thống đơn vị (trước và sau 01/7/2025): "
+            "hãy chọn khoảng thời gian hoặc phiên bản (--hierarchy 2008|2025)."
+        )
+    return units[0]
+
+
+def orgunit_stats() -> dict[str, dict[str, int]]:
+    """Return counts per hierarchy version and level."""
+    found = {
+        (hierarchy, level): n
+        for hierarchy, level, n in OrgUnit.objects.values_list("hierarchy", "level")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
+    stats: dict[str, dict[str, int]] = {}
+    for hierarchy in Hierarchy:
+        counts = {level.value: found.get((hierarchy.value, level.value), 0) for level in Level}
+        counts["total"] = sum(counts.values())
+        stats[hierarchy.value] = counts
+    return stats

@@ -1,0 +1,63 @@
+"""Home page and tree browsing: thin views over the scoped org-unit selectors."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from phongtrao.accounts.permissions import Action, user_can
+from phongtrao.core.errors import NotFound
+from phongtrao.orgunits.models import Hierarchy
+from phongtrao.orgunits.selectors import (
+    orgunit_ancestors,
+    orgunit_children,
+    orgunit_get_for_user,
+    orgunit_roots_for_user,
+    orgunit_search,
+)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    hierarchy = request.GET.get("hierarchy") or None
+    if hierarchy not in (None, *Hierarchy.values):
+        hierarchy = None
+    results = orgunit_search(user=request.user, query=query, hierarchy=hierarchy) if query else None
+    roles = request.user.role_assignments.select_related("orgunit")
+    return render(
+        request,
+        "web/home.html",
+        {
+            "roles": roles,
+            "roots": orgunit_roots_for_user(user=request.user),
+            "query": query,
+            "hierarchy": hierarchy,
+            "hierarchies": Hierarchy.choices,
+            "results": results,
+        },
+    )
+
+
+@login_required
+def orgunit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
+    try:
+        unit = orgunit_get_for_user(user=request.user, pk=unit_id)
+    except NotFound as error:
+        raise Http404(error.message) from error
+    return render(
+        request,
+        "web/orgunit_detail.html",
+        {
+            "unit": unit,
+            "ancestors": [
+                a
+                for a in orgunit_ancestors(unit=unit)
+                if user_can(request.user, Action.VIEW_AGGREGATE, a)
+            ],
+            "children": orgunit_children(unit=unit),
+            "successors": unit.successors.select_related("new"),
+            "predecessors": unit.predecessors.select_related("old"),
+        },
+    )
