@@ -12,10 +12,12 @@ from .factories import make_user
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):  # noqa: F811
     """Load the official hierarchy into the test database once; tests roll back around it."""
+    from phongtrao.catalog.services import catalog_load_shipped
     from phongtrao.orgunits.services import orgunits_load
 
     with django_db_blocker.unblock():
         orgunits_load()
+        catalog_load_shipped()
 
 
 def unit(code: str, hierarchy: str = Hierarchy.OLD) -> OrgUnit:

@@ -16,6 +16,8 @@ COMMAND_MODULES = (
     "phongtrao.core.commands",
     "phongtrao.orgunits.commands",
     "phongtrao.accounts.commands",
+    "phongtrao.catalog.commands",
+    "phongtrao.datavalues.commands",
 )
 
 
@@ -85,10 +87,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PhongTraoError as error:
         print(f"Lỗi: {error.message}", file=sys.stderr)
         for row in error.extra.get("rows", []):
-            where = f"dòng {row.line}" if row.line is not None else ""
-            field = f" cột {row.field}" if row.field else ""
-            print(f"  {where}{field}: {row.reason}", file=sys.stderr)
+            where = [f"dòng {row.line}"] if row.line is not None else []
+            where += [f"«{row.field}»"] if row.field else []
+            print(f"  {' '.join(where)}: {row.reason}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        return 0
     except KeyboardInterrupt:
         print("Đã dừng.", file=sys.stderr)
         return 130

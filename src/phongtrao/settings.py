@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "phongtrao.core",
     "phongtrao.orgunits",
     "phongtrao.accounts",
+    "phongtrao.catalog",
+    "phongtrao.datavalues",
     "phongtrao.api",
     "phongtrao.web",
 ]

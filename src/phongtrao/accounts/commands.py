@@ -38,12 +38,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def handle_create(args: argparse.Namespace) -> int:
+    from phongtrao.core.errors import InvalidInput
     from phongtrao.orgunits.selectors import orgunit_resolve
 
     from .services import user_create
 
     unit = orgunit_resolve(code=args.org, hierarchy=args.hierarchy)
-    password = os.environ.get(args.password_env) or getpass.getpass("Mật khẩu: ")
+    password = os.environ.get(args.password_env)
+    if not password:
+        try:
+            password = getpass.getpass("Mật khẩu: ")
+        except EOFError as error:
+            raise InvalidInput(
+                f"Cần mật khẩu: đặt biến môi trường {args.password_env} hoặc nhập khi được hỏi."
+            ) from error
     user = user_create(
         username=args.username,
         password=password,

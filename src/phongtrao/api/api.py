@@ -6,6 +6,8 @@ from ninja import NinjaAPI
 from ninja.security import django_auth
 
 from . import errors
+from .routers.catalog import router as catalog_router
+from .routers.datavalues import router as datavalues_router
 from .routers.orgunits import router as orgunits_router
 
 api = NinjaAPI(
@@ -17,3 +19,5 @@ api = NinjaAPI(
 )
 errors.install(api)
 api.add_router("/orgunits", orgunits_router, tags=["orgunits"])
+api.add_router("/catalog", catalog_router, tags=["catalog"])
+api.add_router("/datavalues", datavalues_router, tags=["datavalues"])

@@ -42,6 +42,12 @@ def handle_setup(args: argparse.Namespace) -> int:
             f"  phiên bản {hierarchy}: {counts['province']} tỉnh, {counts['district']} huyện, "
             f"{counts['commune']} xã"
         )
+    from phongtrao.catalog.services import catalog_load_shipped
+
+    # Only what is missing: an administrator's edits to shipped items are kept.
+    loaded = catalog_load_shipped(update_existing=False)
+    created = sum(loaded.created.values())
+    print(f"Danh mục chỉ tiêu: {'đã nạp ' + str(created) + ' mục mới' if created else 'đã có'}.")
     username = os.environ.get("PHONGTRAO_ADMIN_USER", "admin")
     admin = admin_ensure(username=username, password=os.environ.get("PHONGTRAO_ADMIN_PASSWORD"))
     if admin.created and admin.password:

@@ -65,3 +65,9 @@ def format_vi_number(value: int | Decimal | float | None, *, decimals: int | Non
     if number == 0:
         number = abs(number)
     return f"{number:,f}".translate(_SWAP_MARKS)
+
+
+def decimal_plain(value: Decimal) -> str:
+    """Return a Decimal as plain machine text without trailing zeros: 10.0000 -> "10"."""
+    text = format(value.normalize(), "f")
+    return "0" if text in {"-0", ""} else text

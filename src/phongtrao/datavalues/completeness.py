@@ -1,0 +1,156 @@
+"""Completeness: which units have submitted a data set for a period, on time or late."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.utils import timezone
+
+from phongtrao.catalog.models import DataSet
+from phongtrao.orgunits.models import Level, OrgUnit
+
+from .models import Submission
+from .periods import Period
+
+
+class Status:
+    ON_TIME = "on_time"
+    LATE = "late"
+    MISSING = "missing"  # the deadline has passed
+    NOT_DUE = "not_due"  # not submitted, still in time
+
+
+STATUS_LABELS = {
+    Status.ON_TIME: "Đã nộp đúng hạn",
+    Status.LATE: "Nộp muộn",
+    Status.MISSING: "Chưa nộp (quá hạn)",
+    Status.NOT_DUE: "Chưa nộp (chưa đến hạn)",
+}
+
+
+@dataclass
+class UnitStatus:
+    orgunit: OrgUnit
+    status: str
+    submitted_at: datetime | None = None
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+@dataclass
+class CompletenessRow:
+    """The entry units under one child of the report's root."""
+
+    orgunit: OrgUnit
+    units: list[UnitStatus] = field(default_factory=list)
+
+    def count(self, *statuses: str) -> int:
+        return sum(1 for u in self.units if u.status in statuses)
+
+    @property
+    def expected(self) -> int:
+        return len(self.units)
+
+    @property
+    def submitted(self) -> int:
+        return self.count(Status.ON_TIME, Status.LATE)
+
+    @property
+    def summary_vi(self) -> str:
+        noun = (
+            Level(self.units[0].orgunit.level).label.removeprefix("Cấp ").lower()
+            if self.units
+            else "đơn vị"
+        )
+        return f"{self.orgunit.name}: {self.submitted}/{self.expected} {noun} đã nộp"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "org": self.orgunit.code,
+            "name": self.orgunit.name,
+            "expected": self.expected,
+            "submitted": self.submitted,
+            "on_time": self.count(Status.ON_TIME),
+            "late": self.count(Status.LATE),
+            "missing": self.count(Status.MISSING),
+            "not_due": self.count(Status.NOT_DUE),
+            "summary": self.summary_vi,
+        }
+
+
+@dataclass
+class CompletenessReport:
+    dataset: DataSet
+    root: OrgUnit
+    period: Period
+    deadline: date
+    rows: list[CompletenessRow]
+
+    @property
+    def total(self) -> CompletenessRow:
+        units = [u for row in self.rows for u in row.units]
+        return CompletenessRow(orgunit=self.root, units=units)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "dataset": self.dataset.code,
+            "org": self.root.code,
+            "period": self.period.code,
+            "deadline": self.deadline.isoformat(),
+            "total": self.total.as_dict(),
+            "rows": [r.as_dict() for r in self.rows],
+            "units": [
+                {
+                    "org": u.orgunit.code,
+                    "name": u.orgunit.name,
+                    "status": u.status,
+                    "submitted_at": u.submitted_at.isoformat() if u.submitted_at else None,
+                }
+                for r in self.rows
+                for u in r.units
+            ],
+        }
+
+
+def completeness_report(
+    *, dataset: DataSet, root: OrgUnit, period: Period, today: date | None = None
+) -> CompletenessReport:
+    """Return, per child of root, the entry units that submitted on time, late, or not at all."""
+    today = today or timezone.localdate()
+    deadline = period.end + timedelta(days=dataset.timely_days)
+    units = list(
+        OrgUnit.objects.descendants_of(root, include_self=True)
+        .filter(level=dataset.entry_level)
+        .valid_during(period.start, period.end)
+        .order_by("path")
+    )
+    submitted = dict(
+        Submission.objects.filter(
+            dataset=dataset, orgunit__in=units, period_start=period.start, period_end=period.end
+        ).values_list("orgunit_id", "submitted_at")
+    )
+    children = {c.path: c for c in OrgUnit.objects.filter(parent=root)}
+    rows: dict[str, CompletenessRow] = {}
+    root_depth = len(root.path.rstrip("/").split("/"))
+    for unit in units:
+        parts = unit.path.rstrip("/").split("/")
+        # Entry units directly under root (communes of a district) are counted on root's row.
+        child = (
+            root
+            if len(parts) <= root_depth + 1
+            else children["/".join(parts[: root_depth + 1]) + "/"]
+        )
+        row = rows.setdefault(child.path, CompletenessRow(orgunit=child))
+        at = submitted.get(unit.pk)
+        if at is None:
+            status = Status.MISSING if today > deadline else Status.NOT_DUE
+        else:
+            on_time = timezone.localtime(at).date() <= deadline
+            status = Status.ON_TIME if on_time else Status.LATE
+        row.units.append(UnitStatus(orgunit=unit, status=status, submitted_at=at))
+    return CompletenessReport(
+        dataset=dataset, root=root, period=period, deadline=deadline, rows=list(rows.values())
+    )
