@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "phongtrao.accounts.commands",
     "phongtrao.catalog.commands",
     "phongtrao.datavalues.commands",
+    "phongtrao.ingest.commands",
 )
 
 

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "phongtrao.accounts",
     "phongtrao.catalog",
     "phongtrao.datavalues",
+    "phongtrao.registries",
+    "phongtrao.ingest",
     "phongtrao.api",
     "phongtrao.web",
 ]

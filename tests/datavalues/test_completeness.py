@@ -18,7 +18,7 @@ def test_district_rolls_up_its_communes(commune_user, monthly, commune, may_2023
     report = completeness_report(
         dataset=monthly, root=district, period=may_2023, today=date(2023, 5, 16)
     )
-    assert report.total.summary_vi == f"{district.name}: 1/{n} xã đã nộp"
+    assert report.total.summary_vi == f"{district.name}: 1/{n} đơn vị cấp xã đã nộp"
     statuses = {u.orgunit.code: u.status for u in report.total.units}
     assert statuses.pop(commune.code) == Status.LATE  # submitted today, years after the deadline
     assert set(statuses.values()) == {Status.NOT_DUE}

@@ -18,6 +18,7 @@ class Action(StrEnum):
     APPROVE = "approve"  # approve or unapprove a data set
     VIEW_PERSONAL = "view_personal"  # records about named people
     EDIT_PERSONAL = "edit_personal"
+    VIEW_NATIONAL_ID = "view_national_id"  # the unmasked number: the managing commune only
     EDIT_UNIT = "edit_unit"  # contact details of a unit
     ADMINISTER = "administer"  # users, catalog
 
@@ -30,7 +31,7 @@ _OFFICER = {
     Action.EDIT_UNIT,
 }
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
-    Role.COMMUNE_OFFICER: frozenset(_OFFICER),
+    Role.COMMUNE_OFFICER: frozenset(_OFFICER | {Action.VIEW_NATIONAL_ID}),
     Role.DISTRICT_OFFICER: frozenset(_OFFICER | {Action.APPROVE}),
     Role.PROVINCE_OFFICER: frozenset(_OFFICER | {Action.APPROVE}),
     # Front member organisations see aggregates and never personal records.

@@ -6,6 +6,7 @@ from .models import (
     DataElement,
     DataSet,
     DataSetElement,
+    Phrase,
     ValidationRule,
 )
 
@@ -21,8 +22,14 @@ class CategoryComboAdmin(admin.ModelAdmin):
     inlines = [CategoryOptionInline]
 
 
+class PhraseInline(admin.TabularInline):
+    model = Phrase
+    extra = 1
+
+
 @admin.register(DataElement)
 class DataElementAdmin(admin.ModelAdmin):
+    inlines = [PhraseInline]
     list_display = (
         "code",
         "short_name",

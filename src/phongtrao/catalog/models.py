@@ -205,3 +205,25 @@ class ValidationRule(models.Model):
             rule_expressions_check(left=self.left, right=self.right)
         except InvalidInput as error:
             raise ValidationError(error.message) from error
+
+
+class Phrase(models.Model):
+    """A Vietnamese wording that names an element in narrative reports (the lexicon)."""
+
+    element = models.ForeignKey(
+        DataElement, on_delete=models.CASCADE, related_name="phrases", verbose_name="chỉ tiêu"
+    )
+    text = models.CharField(
+        "cụm từ",
+        max_length=200,
+        help_text="danh từ đếm và cách gọi, ví dụ: «lượt đoàn viên, hội viên»",
+    )
+
+    class Meta:
+        verbose_name = "cụm từ nhận diện"
+        verbose_name_plural = "cụm từ nhận diện"
+        ordering = ["element", "text"]
+        constraints = [models.UniqueConstraint(fields=["element", "text"], name="phrase_unique")]
+
+    def __str__(self) -> str:
+        return self.text

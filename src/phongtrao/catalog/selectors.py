@@ -6,7 +6,7 @@ from typing import Any
 
 from phongtrao.core.errors import NotFound
 
-from .models import DataElement, DataSet, ValidationRule
+from .models import DataElement, DataSet, Phrase, ValidationRule
 
 
 def element_get(*, code: str) -> DataElement:
@@ -59,3 +59,13 @@ def catalog_export() -> list[dict[str, Any]]:
         .prefetch_related("category_combo__options", "datasets")
         .order_by("code")
     ]
+
+
+def lexicon() -> dict[str, list[str]]:
+    """Return each element's phrases, for reading figures out of narrative reports."""
+    found: dict[str, list[str]] = {}
+    for code, text in Phrase.objects.values_list("element__code", "text").order_by(
+        "element__code", "text"
+    ):
+        found.setdefault(code, []).append(text)
+    return found

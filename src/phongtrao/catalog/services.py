@@ -24,6 +24,7 @@ from .models import (
     Operator,
     OrgUnitAggregation,
     PeriodType,
+    Phrase,
     TimeAggregation,
     ValidationRule,
     ValueType,
@@ -206,6 +207,13 @@ def catalog_load(*, data: dict[str, Any], update_existing: bool = True) -> Catal
             "elements",
         )
     elements = {e.code: e for e in DataElement.objects.all()}
+    for element in data.get("elements", []):
+        for text in element.get("phrases", []):
+            _, created = Phrase.objects.get_or_create(
+                element=elements[element["code"]], text=_text(text)
+            )
+            if created:
+                result.count("phrases", created=True)
     for dataset in data.get("datasets", []):
         obj = _upsert(
             DataSet,

@@ -60,10 +60,9 @@ class CompletenessRow:
 
     @property
     def summary_vi(self) -> str:
+        # "xã" would be wrong for wards and towns: name the level, not the type.
         noun = (
-            Level(self.units[0].orgunit.level).label.removeprefix("Cấp ").lower()
-            if self.units
-            else "đơn vị"
+            f"đơn vị {Level(self.units[0].orgunit.level).label.lower()}" if self.units else "đơn vị"
         )
         return f"{self.orgunit.name}: {self.submitted}/{self.expected} {noun} đã nộp"
 

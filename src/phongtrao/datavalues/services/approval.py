@@ -116,6 +116,13 @@ def dataset_withdraw(
     )
 
 
+def _period_check(dataset: DataSet, period: Period) -> None:
+    from ..periods import PeriodKind
+
+    if period.kind != PeriodKind(dataset.period_type) or period.windows != dataset.windows:
+        raise InvalidInput(f"Kỳ «{period.code}» không đúng loại kỳ của biểu mẫu «{dataset.name}».")
+
+
 def _approver_check(user: Any, approver: OrgUnit, orgunit: OrgUnit) -> None:
     if not user_can(user, Action.VIEW_AGGREGATE, orgunit):
         raise NotFound(MSG_NOT_ALLOWED)
@@ -128,6 +135,7 @@ def dataset_approve(
     *, user: Any, dataset: DataSet, orgunit: OrgUnit, period: Period, source: str = Source.WEB
 ) -> Approval:
     """Approve the next level up of a submitted data set."""
+    _period_check(dataset, period)
     if not _filter(Submission, dataset, orgunit, period).exists():
         raise InvalidInput(MSG_NOT_SUBMITTED)
     done = set(_filter(Approval, dataset, orgunit, period).values_list("level", flat=True))
@@ -168,6 +176,7 @@ def dataset_unapprove(
     source: str = Source.WEB,
 ) -> None:
     """Remove the highest approval, with a reason, so the data can be edited again."""
+    _period_check(dataset, period)
     if not reason.strip():
         raise InvalidInput(MSG_REASON_REQUIRED)
     approvals = {a.level: a for a in _filter(Approval, dataset, orgunit, period)}

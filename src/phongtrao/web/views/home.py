@@ -17,6 +17,8 @@ from phongtrao.orgunits.selectors import (
     orgunit_search,
 )
 
+from .common import datasets_entered_at, datasets_entered_under
+
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
@@ -59,5 +61,9 @@ def orgunit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
             "children": orgunit_children(unit=unit),
             "successors": unit.successors.select_related("new"),
             "predecessors": unit.predecessors.select_related("old"),
+            "entry_datasets": datasets_entered_at(unit)
+            if user_can(request.user, Action.ENTER_DATA, unit)
+            else [],
+            "report_datasets": datasets_entered_under(unit),
         },
     )

@@ -1,0 +1,159 @@
+"""The audit trail: changes recorded for an org unit (and its subtree), and for one value."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from phongtrao.accounts.permissions import Action, user_can
+from phongtrao.catalog.selectors import element_get
+from phongtrao.core.errors import InvalidInput, NotFound
+from phongtrao.core.models import AuditEvent
+from phongtrao.core.numbers import format_vi_number
+from phongtrao.datavalues.periods import period_parse
+from phongtrao.datavalues.selectors import datavalues_for
+from phongtrao.datavalues.services.entry import value_key
+from phongtrao.orgunits.models import Level, OrgUnit
+from phongtrao.orgunits.selectors import orgunit_children
+
+from .common import dataset_choose, period_choose, unit_or_404
+
+EVENTS_PER_PAGE = 50
+# Events about aggregate figures; the others (registries) may name people.
+AGGREGATE_TARGETS = ("datavalue", "dataset_period")
+FIELD_LABELS = {"dataset": "Biểu mẫu", "period": "Kỳ", "level": "Cấp"}
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def _shown(value: Any) -> str:
+    """Write a stored before/after value for people: numbers the Vietnamese way."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, dict):
+        parts = (
+            f"{FIELD_LABELS.get(k, k)}: {_shown_field(k, v)}"
+            for k, v in value.items()
+            if v not in (None, "")
+        )
+        return "; ".join(parts)
+    if isinstance(value, list):
+        return ", ".join(_shown(v) for v in value)
+    if isinstance(value, bool):
+        return "có" if value else "không"
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+        return format_vi_number(Decimal(str(value)))
+    return str(value)
+
+
+def _shown_field(key: str, value: Any) -> str:
+    if key == "level" and value in Level.values:
+        return Level(value).label
+    if key == "period" and isinstance(value, str):
+        return value
+    return _shown(value)
+
+
+@dataclass(frozen=True)
+class EventRow:
+    event: AuditEvent
+
+    @property
+    def actor(self) -> str:
+        actor = self.event.actor
+        return (actor.get_full_name() or actor.username) if actor else "Hệ thống"
+
+    @property
+    def before(self) -> str:
+        return _shown(self.event.before)
+
+    @property
+    def after(self) -> str:
+        return _shown(self.event.after)
+
+
+def _events_for_unit(user: Any, unit: OrgUnit, *, subtree: bool) -> QuerySet[AuditEvent]:
+    events = AuditEvent.objects.select_related("actor", "orgunit").order_by("-at", "-id")
+    if subtree:
+        events = events.filter(orgunit__path__startswith=unit.path)
+    else:
+        events = events.filter(orgunit=unit)
+    # Scopes are subtrees, so a right on the unit holds on everything below it.
+    if not user_can(user, Action.VIEW_PERSONAL, unit):
+        events = events.filter(target_type__in=AGGREGATE_TARGETS)
+    return events
+
+
+@login_required
+def unit_audit(request: HttpRequest, unit_id: int) -> HttpResponse:
+    unit = unit_or_404(request.user, unit_id)
+    has_children = orgunit_children(unit=unit).exists()
+    subtree = has_children and request.GET.get("cay") == "1"
+    events = _events_for_unit(request.user, unit, subtree=subtree)
+    page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("trang"))
+    return render(
+        request,
+        "web/audit_unit.html",
+        {
+            "unit": unit,
+            "has_children": has_children,
+            "subtree": subtree,
+            "page": page,
+            "rows": [EventRow(e) for e in page],
+            "query": "cay=1" if subtree else "",
+        },
+    )
+
+
+@login_required
+def value_audit(request: HttpRequest) -> HttpResponse:
+    try:
+        unit_id = int(request.GET.get("unit", ""))
+    except ValueError:
+        raise Http404("Không tìm thấy đơn vị hành chính.") from None
+    unit = unit_or_404(request.user, unit_id)
+    try:
+        element = element_get(code=request.GET.get("element", ""))
+    except NotFound as error:
+        raise Http404(error.message) from error
+    option = element.category_combo.options.filter(code=request.GET.get("option") or "default")
+    option = option.first()
+    if option is None:
+        raise Http404("Không có phân tổ này ở chỉ tiêu đã chọn.")
+    dataset = dataset_choose(request.GET.get("dataset"), list(element.datasets.order_by("code")))
+    context: dict[str, Any] = {
+        "unit": unit,
+        "element": element,
+        "option": option,
+        "dataset": dataset,
+    }
+    try:
+        text = request.GET.get("period", "")
+        period = period_choose(text, dataset) if dataset else period_parse(text)
+    except InvalidInput as error:
+        context["error"] = error.message
+        return render(request, "web/audit_value.html", context, status=400)
+    current = datavalues_for(orgunit=unit, period=period, elements=[element]).filter(option=option)
+    events = (
+        AuditEvent.objects.filter(
+            target_type="datavalue", target_id=value_key(element.pk, option.pk, unit.pk, period)
+        )
+        .select_related("actor")
+        .order_by("-at", "-id")
+    )
+    value = current.first()
+    context.update(
+        period=period,
+        current=value,
+        current_text=format_vi_number(value.value) if value else "",
+        rows=[EventRow(e) for e in events],
+        can_enter=dataset is not None and user_can(request.user, Action.ENTER_DATA, unit),
+    )
+    return render(request, "web/audit_value.html", context)
