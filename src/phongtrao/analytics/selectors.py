@@ -1,4 +1,8 @@
-"""Queries that roll stored values up with each element's own semantics."""
+"""The one place figures are computed: registries first, entered values where none are kept.
+
+Reports, pivots, dashboards and the API all call `indicator_figure`, so a figure means the
+same everywhere.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +15,25 @@ from django.db.models import Sum
 from phongtrao.catalog.models import DataElement
 from phongtrao.datavalues.models import DataValue
 from phongtrao.orgunits.models import OrgUnit
+from phongtrao.registries.indicators import Figure, registry_figure
 
-from .aggregate import Aggregate, Observation, aggregate
+from .aggregate import NOT_ADDITIVE, Aggregate, NotAdditive, Observation, aggregate
+
+
+def _observations(qs) -> dict[int, list[Observation]]:  # type: ignore[no-untyped-def]
+    rows = qs.values("orgunit_id", "period_start", "period_end").annotate(total=Sum("value"))
+    found: dict[int, list[Observation]] = defaultdict(list)
+    for row in rows.order_by():
+        found[row["orgunit_id"]].append(
+            Observation(row["period_start"], row["period_end"], Decimal(row["total"]))
+        )
+    return found
 
 
 def datavalue_total(
     *, element: DataElement, root: OrgUnit, start: date, end: date, option: str | None = None
 ) -> Aggregate:
-    """Return element over root's subtree and [start, end]: sum, last value or distinct."""
+    """Return the entered values of element under root over [start, end], by its semantics."""
     qs = DataValue.objects.filter(
         element=element,
         orgunit__path__startswith=root.path,
@@ -27,12 +42,53 @@ def datavalue_total(
     )
     if option is not None:
         qs = qs.filter(option__code=option)
-    rows = qs.values("orgunit_id", "period_start", "period_end").annotate(total=Sum("value"))
-    observations: dict[int, list[Observation]] = defaultdict(list)
-    for row in rows.order_by():
-        observations[row["orgunit_id"]].append(
-            Observation(row["period_start"], row["period_end"], Decimal(row["total"]))
-        )
     return aggregate(
-        observations, start, end, element.time_aggregation, element.orgunit_aggregation
+        _observations(qs), start, end, element.time_aggregation, element.orgunit_aggregation
     )
+
+
+def _entered_figure(element: DataElement, root: OrgUnit, start: date, end: date) -> Figure:
+    qs = DataValue.objects.filter(
+        element=element,
+        orgunit__path__startswith=root.path,
+        period_start__gte=start,
+        period_end__lte=end,
+    )
+    value = aggregate(
+        _observations(qs), start, end, element.time_aggregation, element.orgunit_aggregation
+    )
+    figure = Figure(
+        code=element.code,
+        value=None if isinstance(value, NotAdditive) else value,
+        sources=qs.count(),
+        not_additive=isinstance(value, NotAdditive),
+    )
+    if figure.not_additive:
+        return figure
+    for option in element.category_combo.options.exclude(code="default"):
+        part = datavalue_total(element=element, root=root, start=start, end=end, option=option.code)
+        if isinstance(part, Decimal):
+            figure.breakdown[option.code] = part
+    for child in OrgUnit.objects.filter(parent=root):
+        part = datavalue_total(element=element, root=child, start=start, end=end)
+        if isinstance(part, Decimal):
+            figure.by_child[child.code] = part
+    return figure
+
+
+def indicator_figure(*, code: str, root: OrgUnit, start: date, end: date) -> Figure:
+    """Return one indicator over root's subtree and [start, end] with its own semantics.
+
+    Registry-derived indicators come from the registries; where a subtree keeps no registry
+    rows for the range, the values entered for it are used instead.
+    """
+    figure = registry_figure(code=code, root=root, start=start, end=end)
+    if figure is not None and figure.value is not None:
+        return figure
+    element = DataElement.objects.select_related("category_combo").filter(code=code).first()
+    if element is None:
+        return figure or Figure(code=code, value=None)
+    return _entered_figure(element, root, start, end)
+
+
+__all__ = ["NOT_ADDITIVE", "datavalue_total", "indicator_figure"]

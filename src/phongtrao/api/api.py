@@ -9,6 +9,7 @@ from . import errors
 from .routers.catalog import router as catalog_router
 from .routers.datavalues import router as datavalues_router
 from .routers.orgunits import router as orgunits_router
+from .routers.registries import router as registries_router
 
 api = NinjaAPI(
     title="Phong Trào API",
@@ -21,3 +22,4 @@ errors.install(api)
 api.add_router("/orgunits", orgunits_router, tags=["orgunits"])
 api.add_router("/catalog", catalog_router, tags=["catalog"])
 api.add_router("/datavalues", datavalues_router, tags=["datavalues"])
+api.add_router("/registries", registries_router, tags=["registries"])

@@ -48,6 +48,7 @@ def handle_setup(args: argparse.Namespace) -> int:
     loaded = catalog_load_shipped(update_existing=False)
     created = sum(loaded.created.values())
     print(f"Danh mục chỉ tiêu: {'đã nạp ' + str(created) + ' mục mới' if created else 'đã có'}.")
+    _demo_if_empty()
     username = os.environ.get("PHONGTRAO_ADMIN_USER", "admin")
     admin = admin_ensure(username=username, password=os.environ.get("PHONGTRAO_ADMIN_PASSWORD"))
     if admin.created and admin.password:
@@ -58,6 +59,40 @@ def handle_setup(args: argparse.Namespace) -> int:
     else:
         print(f"Quản trị viên: tài khoản «{admin.username}» đã có.")
     return 0
+
+
+def _demo_if_empty() -> None:
+    """Load the demo province into an empty database (PHONGTRAO_DEMO=0 skips it)."""
+    from phongtrao.cli import progress_printer
+    from phongtrao.datavalues.models import DataValue
+    from phongtrao.demo.commands import print_users
+    from phongtrao.demo.services import DEMO_PASSWORD, DEMO_USERS, demo_load
+    from phongtrao.registries.models import Group, Person
+
+    if os.environ.get("PHONGTRAO_DEMO", "1") == "0":
+        return
+    from phongtrao.accounts.models import User
+
+    demo_users = User.objects.filter(username__in=[u[0] for u in DEMO_USERS])
+    if demo_users.exists():
+        print_users(
+            [
+                (
+                    u.username,
+                    DEMO_PASSWORD,
+                    u.role_assignments.first().get_role_display(),
+                    u.role_assignments.first().orgunit.name,
+                )
+                for u in demo_users.prefetch_related("role_assignments__orgunit")
+                if u.role_assignments.exists()
+            ]
+        )
+        return
+    if Group.objects.exists() or Person.objects.exists() or DataValue.objects.exists():
+        return  # real data: never mix the demo in
+    result = demo_load(progress=progress_printer("Dữ liệu mẫu"))
+    print(f"Dữ liệu mẫu: đã nạp {result.province.name} (2013–2023).")
+    print_users(result.users)
 
 
 def handle_serve(args: argparse.Namespace) -> int:

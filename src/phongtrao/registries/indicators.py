@@ -30,6 +30,7 @@ class Figure:
     breakdown: dict[str, Decimal] = field(default_factory=dict)
     by_child: dict[str, Decimal] = field(default_factory=dict)
     sources: int = 0
+    not_additive: bool = False  # entered distinct counts asked over several periods
 
 
 def _in_range(qs: QuerySet, name: str, start: date, end: date) -> QuerySet:

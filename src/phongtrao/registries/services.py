@@ -133,3 +133,109 @@ def record_delete(
         summary=f"Xóa {spec.title.lower()}: {label}",
         before=before,
     )
+
+
+@transaction.atomic
+def group_evaluations_set(
+    *,
+    user: Any,
+    group: models.Model,
+    grades: dict[int, str],
+    replace: bool = False,
+    source: str = Source.WEB,
+) -> list[Any]:
+    """Set a group's yearly grades (replace: drop the years not given); audited."""
+    from .models import GroupEvaluation
+    from .specs import BY_MODEL
+
+    _check_scope(user, BY_MODEL[type(group)], group)
+    before = {str(y): g for y, g in group.evaluations.values_list("year", "grade")}
+    existing = {e.year: e for e in group.evaluations.all()}
+    evaluations, rows = [], []
+    for line, (year, grade) in enumerate(sorted(grades.items()), start=1):
+        evaluation = existing.get(year) or GroupEvaluation(group=group, year=year)
+        evaluation.grade = grade
+        try:
+            evaluation.full_clean()
+        except ValidationError as error:
+            rows += [RowError(line, r.field, r.reason) for r in _errors(error)]
+        evaluations.append(evaluation)
+    if rows:
+        raise InvalidInput(MSG_RECORD_INVALID, rows=rows)
+    if replace:
+        group.evaluations.exclude(year__in=grades).delete()
+    for evaluation in evaluations:
+        evaluation.save()
+    after = {str(y): g for y, g in group.evaluations.values_list("year", "grade")}
+    if before != after:
+        from .models import Grade
+
+        changed = [f"năm {y}: {Grade(g).label}" for y, g in after.items() if before.get(y) != g]
+        dropped = [f"bỏ năm {y}" for y in before if y not in after]
+        audit_record(
+            actor=user,
+            action="group.evaluate",
+            source=source,
+            target_type="group",
+            target_id=group.pk,
+            orgunit=group.orgunit,
+            summary=f"Đánh giá mô hình {group} " + "; ".join(changed + dropped),
+            before=before,
+            after=after,
+        )
+    return evaluations
+
+
+@transaction.atomic
+def bridge_point_set(
+    *, user: Any, event: models.Model, orgunit: Any, attendance: int, source: str = Source.WEB
+) -> Any:
+    """Add a bridge point to an event, or change its attendance; audited."""
+    from .models import BridgePoint
+    from .specs import BY_MODEL
+
+    _check_scope(user, BY_MODEL[type(event)], event)
+    point = BridgePoint.objects.filter(event=event, orgunit=orgunit).first()
+    before = {"orgunit": orgunit.code, "attendance": point.attendance} if point else None
+    point = point or BridgePoint(event=event, orgunit=orgunit)
+    point.attendance = attendance
+    try:
+        point.full_clean()
+    except ValidationError as error:
+        raise InvalidInput(MSG_RECORD_INVALID, rows=_errors(error)) from error
+    point.save()
+    audit_record(
+        actor=user,
+        action="event.bridge_point_set",
+        source=source,
+        target_type="event",
+        target_id=event.pk,
+        orgunit=event.orgunit,
+        summary=f"Điểm cầu {orgunit.name}: {attendance} người dự",
+        before=before,
+        after={"orgunit": orgunit.code, "attendance": attendance},
+    )
+    return point
+
+
+@transaction.atomic
+def bridge_point_delete(
+    *, user: Any, event: models.Model, point: Any, source: str = Source.WEB
+) -> None:
+    """Remove a bridge point from an event; audited."""
+    from .specs import BY_MODEL
+
+    _check_scope(user, BY_MODEL[type(event)], event)
+    before = {"orgunit": point.orgunit.code, "attendance": point.attendance}
+    name = point.orgunit.name
+    point.delete()
+    audit_record(
+        actor=user,
+        action="event.bridge_point_delete",
+        source=source,
+        target_type="event",
+        target_id=event.pk,
+        orgunit=event.orgunit,
+        summary=f"Bỏ điểm cầu {name}",
+        before=before,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.validators import MinValueValidator
 from django.db import models
 
 from phongtrao.orgunits.models import Level, OrgUnit
@@ -39,7 +40,13 @@ class WelfareAction(Record):
     date = models.DateField("ngày")
     kind = models.CharField("loại", max_length=16, choices=WelfareKind.choices)
     description = models.CharField("nội dung", max_length=300, blank=True)
-    value_vnd = models.DecimalField("trị giá (đồng)", max_digits=16, decimal_places=0, default=0)
+    value_vnd = models.DecimalField(
+        "trị giá (đồng)",
+        max_digits=16,
+        decimal_places=0,
+        default=0,
+        validators=[MinValueValidator(0)],
+    )
 
     class Meta:
         verbose_name = "hoạt động an sinh, từ thiện"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.validators import MinValueValidator
 from django.db import models
 
 from .common import LeadOrganisation, Record
@@ -55,7 +56,9 @@ HANDOVER_UNITS = {
 class Handover(Record):
     date = models.DateField("ngày giao nộp")
     kind = models.CharField("loại", max_length=16, choices=HandoverKind.choices)
-    quantity = models.DecimalField("số lượng", max_digits=12, decimal_places=2)
+    quantity = models.DecimalField(
+        "số lượng", max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
+    )
     unit = models.CharField("đơn vị tính", max_length=16, blank=True)
 
     class Meta:
@@ -75,7 +78,9 @@ class Handover(Record):
 class PoppyEradication(Record):
     date = models.DateField("ngày triệt phá")
     location = models.CharField("địa điểm", max_length=300)
-    area_ha = models.DecimalField("diện tích (ha)", max_digits=10, decimal_places=4)
+    area_ha = models.DecimalField(
+        "diện tích (ha)", max_digits=10, decimal_places=4, validators=[MinValueValidator(0)]
+    )
 
     class Meta:
         verbose_name = "triệt phá cây thuốc phiện"

@@ -1,0 +1,1 @@
+"""A demo province whose commune records reproduce the seed review's figures."""
