@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "phongtrao.catalog.commands",
     "phongtrao.datavalues.commands",
     "phongtrao.ingest.commands",
+    "phongtrao.ingest.commands_io",
     "phongtrao.demo.commands",
 )
 

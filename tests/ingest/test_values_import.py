@@ -1,0 +1,110 @@
+import json
+
+import pytest
+
+from phongtrao.cli import main
+from phongtrao.core.errors import InvalidInput
+from phongtrao.core.models import AuditEvent
+from phongtrao.datavalues.models import DataValue
+from phongtrao.ingest.services import file_import, values_export
+from phongtrao.ingest.values import MSG_IMPORT_REFUSED
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "chi_tieu,phan_to,don_vi,ky,gia_tri,ghi_chu\n"
+
+
+def write(tmp_path, body, name="so-lieu.csv"):
+    path = tmp_path / name
+    path.write_text(HEADER + body, encoding="utf-8")
+    return path
+
+
+def test_csv_import_stores_values_and_reimport_changes_nothing(tmp_path, commune_user, commune):
+    path = write(
+        tmp_path,
+        f"propaganda_rounds,,{commune.code},202305,12,\n"
+        f"propaganda_participants,default,{commune.code},202305,248.600,\n"
+        f"weapons_explosives_collected,sung,{commune.code},202305,3,ghi chú\n",
+    )
+    report = file_import(user=commune_user, path=path, fmt="csv")
+    assert report["summary"]["create"] == 3
+    stored = {(dv.element.code, dv.option.code): dv.value for dv in DataValue.objects.all()}
+    assert stored == {
+        ("propaganda_rounds", "default"): 12,
+        ("propaganda_participants", "default"): 248600,
+        ("weapons_explosives_collected", "sung"): 3,
+    }
+    # Monthly codes follow the data set's reporting windows (15th to 14th).
+    assert {str(dv.period_start) for dv in DataValue.objects.all()} == {"2023-04-15"}
+    again = file_import(user=commune_user, path=path, fmt="csv")
+    assert again["summary"] == {"create": 0, "update": 0, "delete": 0, "unchanged": 3, "refused": 0}
+    assert AuditEvent.objects.filter(action="datavalue.create", source="import").count() == 3
+
+
+def test_dry_run_reports_row_by_row_and_writes_nothing(tmp_path, commune_user, commune):
+    DataValue.objects.all().delete()
+    path = write(
+        tmp_path,
+        f"propaganda_rounds,,{commune.code},202305,12,\n"
+        f"propaganda_rounds,,{commune.code},202304,1,\n"
+        f'mediation_teams,,{commune.code},202305,"248,600",\n',
+    )
+    report = file_import(user=commune_user, path=path, fmt="csv", dry_run=True)
+    assert [(r["line"], r["action"]) for r in report["rows"]] == [
+        (2, "create"),
+        (3, "create"),
+        (4, "refused"),
+    ]
+    assert "không rõ nghĩa" in report["rows"][2]["reason"]
+    assert not DataValue.objects.exists()
+
+
+def test_one_bad_row_refuses_the_whole_file(tmp_path, commune_user, commune, sibling_commune):
+    path = write(
+        tmp_path,
+        f"propaganda_rounds,,{commune.code},202305,12,\n"
+        f"propaganda_rounds,,{sibling_commune.code},202305,4,\n"
+        f"no_such_element,,{commune.code},202305,4,\n"
+        f"rehab_quit,,{commune.code},202305,9,\n"
+        f"rehab_participants,,{commune.code},202305,3,\n",
+    )
+    with pytest.raises(InvalidInput, match=MSG_IMPORT_REFUSED) as caught:
+        file_import(user=commune_user, path=path, fmt="csv")
+    reasons = {row.line: row.reason for row in caught.value.extra["rows"]}
+    assert "trong phạm vi bạn được nhập liệu" in reasons[3]
+    assert "Không có chỉ tiêu «no_such_element»" in reasons[4]
+    assert "Số người từ bỏ được ma túy" in reasons[5] and "Số người từ bỏ" in reasons[6]
+    assert 2 not in reasons  # a good row is not blamed for another element's rule
+    assert not DataValue.objects.exists()
+
+
+def test_export_re_imports_unchanged(tmp_path, commune_user, commune):
+    path = write(
+        tmp_path,
+        f"propaganda_rounds,,{commune.code},202305,12,\n"
+        f'poppy_destroyed_ha,,{commune.code},202305,"23,7",\n',
+    )
+    file_import(user=commune_user, path=path, fmt="csv")
+    exported = values_export(org=commune.code, hierarchy=None, periods="202305", fmt="csv")
+    assert 'poppy_destroyed_ha,default,00688,202305,"23,7"' in exported
+    again = tmp_path / "lai.csv"
+    again.write_text(exported, encoding="utf-8")
+    assert file_import(user=commune_user, path=again, fmt="csv")["summary"]["unchanged"] == 2
+
+
+def test_import_and_export_from_the_command_line(tmp_path, capsys, commune_user, commune):
+    path = write(tmp_path, f"propaganda_rounds,,{commune.code},202305,7,\n")
+    assert main(["import", str(path), "--user", "xa1", "--dry-run"]) == 0
+    assert json.loads(capsys.readouterr().out)["summary"]["create"] == 1
+    assert not DataValue.objects.exists()
+    assert main(["import", str(path), "--user", "xa1"]) == 0
+    out = tmp_path / "ra.csv"
+    assert main(["export", "--org", commune.code, "--periods", "202305", "-o", str(out)]) == 0
+    assert (
+        out.read_text(encoding="utf-8").splitlines()[1]
+        == f"propaganda_rounds,default,{commune.code},202305,7,"
+    )
+    bad = write(tmp_path, f"propaganda_rounds,,{commune.code},202305,x,\n", name="hong.csv")
+    assert main(["import", str(bad), "--user", "xa1"]) == 2
+    assert "dòng 2" in capsys.readouterr().err
