@@ -1,4 +1,5 @@
 import json
+from decimal import Decimal
 
 import pytest
 
@@ -108,3 +109,47 @@ def test_import_and_export_from_the_command_line(tmp_path, capsys, commune_user,
     bad = write(tmp_path, f"propaganda_rounds,,{commune.code},202305,x,\n", name="hong.csv")
     assert main(["import", str(bad), "--user", "xa1"]) == 2
     assert "dòng 2" in capsys.readouterr().err
+
+
+def test_excel_template_round_trip(tmp_path, capsys, commune_user, commune):
+    from openpyxl import load_workbook
+
+    out = tmp_path / "bieu-mau.xlsx"
+    assert (
+        main(
+            [
+                "template",
+                "xlsx",
+                "--dataset",
+                "monthly_movement",
+                "--org",
+                commune.code,
+                "--period",
+                "202305",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    book = load_workbook(out)
+    sheet = book["Nhập liệu"]
+    assert sheet.protection.sheet and sheet["A5"].value == commune.code
+    assert sheet["A5"].protection.locked and not sheet["C5"].protection.locked
+    headers = [c.value for c in sheet[3]]
+    assert headers[:3] == ["Mã đơn vị", "Tên đơn vị", "Đợt tuyên truyền (đợt)"]
+    assert sheet.data_validations.dataValidation  # value cells are checked by Excel
+    keys = [c.value for c in sheet[4]]
+    sheet.cell(row=5, column=keys.index("propaganda_rounds.default") + 1, value=4)
+    sheet.cell(row=5, column=keys.index("poppy_destroyed_ha.default") + 1, value=1.25)
+    book.save(out)
+    assert main(["import", str(out), "--user", "xa1"]) == 0
+    stored = {dv.element.code: dv.value for dv in DataValue.objects.all()}
+    assert stored == {"propaganda_rounds": 4, "poppy_destroyed_ha": Decimal("1.25")}
+    # A new template shows what is stored, and importing it unchanged changes nothing.
+    assert (
+        main(["template", "xlsx", "--org", commune.code, "--period", "202305", "-o", str(out)]) == 0
+    )
+    capsys.readouterr()
+    assert main(["import", str(out), "--user", "xa1"]) == 0
+    assert json.loads(capsys.readouterr().out)["summary"]["unchanged"] == 2

@@ -32,6 +32,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     exp.add_argument("--periods", required=True, help="kỳ, cách nhau bởi dấu phẩy")
     exp.add_argument("-o", "--output", required=True, help="tệp ghi ra ('-' để in ra màn hình)")
     exp.set_defaults(handler=handle_export)
+    tpl = subparsers.add_parser("template", help="tạo biểu mẫu Excel để điền số liệu")
+    tpl.add_argument("kind", choices=["xlsx"])
+    tpl.add_argument("--dataset", default="monthly_movement", help="mã biểu mẫu")
+    tpl.add_argument("--org", required=True, help="mã đơn vị (lấy mọi đơn vị nhập liệu bên dưới)")
+    tpl.add_argument("--hierarchy", choices=["2008", "2025"])
+    tpl.add_argument("--period", required=True, help="kỳ báo cáo, ví dụ 202305")
+    tpl.add_argument("-o", "--output", required=True, help="tệp .xlsx ghi ra")
+    tpl.set_defaults(handler=handle_template)
 
 
 def guess_format(path: Path) -> str:
@@ -74,6 +82,22 @@ def handle_export(args: argparse.Namespace) -> int:
         org=args.org, hierarchy=args.hierarchy, periods=args.periods, fmt=args.format
     )
     _write(args.output, data)
+    return 0
+
+
+def handle_template(args: argparse.Namespace) -> int:
+    from phongtrao.catalog.selectors import dataset_get
+    from phongtrao.datavalues.periods import period_parse
+    from phongtrao.orgunits.selectors import orgunit_resolve
+
+    from .formats.xlsx_values import template_xlsx
+
+    dataset = dataset_get(code=args.dataset)
+    period = period_parse(args.period, windows=dataset.windows)
+    unit = orgunit_resolve(
+        code=args.org, start=period.start, end=period.end, hierarchy=args.hierarchy
+    )
+    _write(args.output, template_xlsx(dataset=dataset, root=unit, period=period))
     return 0
 
 
