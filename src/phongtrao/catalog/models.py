@@ -216,7 +216,11 @@ class Phrase(models.Model):
     text = models.CharField(
         "cụm từ",
         max_length=200,
-        help_text="danh từ đếm và cách gọi, ví dụ: «lượt đoàn viên, hội viên»",
+        help_text=(
+            "các từ đứng sau con số, ví dụ «lượt đoàn viên»; dùng # để chỉ chỗ con số khi có "
+            "động từ đứng trước («tuyên truyền # đợt»), /# cho mẫu số của phân số "
+            "(«/# khu dân cư»)"
+        ),
     )
 
     class Meta:
