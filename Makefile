@@ -48,3 +48,10 @@ lint: install
 
 clean:
 	rm -rf $(VENV) var/static
+
+# Analytics benchmark on generated national data (not part of `make test`): PostgreSQL on
+# 127.0.0.1:5432 (user postgres, database phongtrao_bench) and SQLite (var/bench/).
+# Quicker: make bench BENCH_ARGS="--scale 0.05"
+.PHONY: bench
+bench: install
+	$(BIN)/python -m bench $(BENCH_ARGS)

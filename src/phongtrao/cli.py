@@ -20,7 +20,10 @@ COMMAND_MODULES = (
     "phongtrao.datavalues.commands",
     "phongtrao.ingest.commands",
     "phongtrao.ingest.commands_io",
+    "phongtrao.ingest.commands_more",
     "phongtrao.demo.commands",
+    "phongtrao.reports.commands",
+    "phongtrao.analytics.commands",
 )
 
 

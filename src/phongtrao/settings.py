@@ -56,7 +56,9 @@ INSTALLED_APPS = [
     "phongtrao.catalog",
     "phongtrao.datavalues",
     "phongtrao.registries",
+    "phongtrao.analytics",
     "phongtrao.ingest",
+    "phongtrao.reports",
     "phongtrao.api",
     "phongtrao.web",
 ]

@@ -1,7 +1,8 @@
 """The one place figures are computed: registries first, entered values where none are kept.
 
-Reports, pivots, dashboards and the API all call `indicator_figure`, so a figure means the
-same everywhere.
+Reports, pivots, dashboards and the API all go through the same SQL (`engine`), so a figure
+means the same everywhere: `indicator_figure` is one cell of a pivot, with its breakdown, its
+children and the number of records behind it.
 """
 
 from __future__ import annotations
@@ -10,69 +11,111 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Sum
-
-from phongtrao.catalog.models import DataElement
+from phongtrao.catalog.models import CategoryOption, DataElement
 from phongtrao.datavalues.models import DataValue
 from phongtrao.orgunits.models import OrgUnit
-from phongtrao.registries.indicators import Figure, registry_figure
+from phongtrao.registries.indicators import Figure
 
-from .aggregate import NOT_ADDITIVE, Aggregate, NotAdditive, Observation, aggregate
+from .aggregate import NOT_ADDITIVE, Aggregate, NotAdditive, _check_range
+from .engine import Grouping, Slot, analytic_session, entered_query, source_query
+from .sources import Measure, Shape, Source, source_of
 
 
-def _observations(qs) -> dict[int, list[Observation]]:  # type: ignore[no-untyped-def]
-    rows = qs.values("orgunit_id", "period_start", "period_end").annotate(total=Sum("value"))
-    found: dict[int, list[Observation]] = defaultdict(list)
-    for row in rows.order_by():
-        found[row["orgunit_id"]].append(
-            Observation(row["period_start"], row["period_end"], Decimal(row["total"]))
-        )
-    return found
+def _child_groupings(root: OrgUnit) -> list[Grouping]:
+    by_length: dict[int, list[str]] = defaultdict(list)
+    for path in OrgUnit.objects.filter(parent=root).values_list("path", flat=True):
+        by_length[len(path)].append(path)
+    return [Grouping.by_path(paths) for _length, paths in sorted(by_length.items())]
+
+
+def _code_of(path: str) -> str:
+    return path.rstrip("/").rsplit("/", 1)[-1]
 
 
 def datavalue_total(
     *, element: DataElement, root: OrgUnit, start: date, end: date, option: str | None = None
 ) -> Aggregate:
     """Return the entered values of element under root over [start, end], by its semantics."""
-    qs = DataValue.objects.filter(
-        element=element,
-        orgunit__path__startswith=root.path,
-        period_start__gte=start,
-        period_end__lte=end,
-    )
+    _check_range(start, end)
+    option_ids = None
     if option is not None:
-        qs = qs.filter(option__code=option)
-    return aggregate(
-        _observations(qs), start, end, element.time_aggregation, element.orgunit_aggregation
-    )
+        option_ids = list(CategoryOption.objects.filter(code=option).values_list("pk", flat=True))
+    with analytic_session():
+        found = entered_query(
+            [element.pk],
+            Grouping.by_path([root.path]),
+            [Slot.of(start, end)],
+            option_ids=option_ids,
+        )
+    entered = found.get((element.pk, None, root.path, 0))
+    if entered is None:
+        return None
+    return entered.value(element.time_aggregation, element.orgunit_aggregation)
+
+
+def _registry_figure(
+    code: str, source: Source, measure: Measure, root: OrgUnit, slot: Slot
+) -> Figure:
+    own = Grouping.by_path([root.path])
+    found = source_query(source, [measure], own, [slot], need_rows=True)
+    value, rows = found.get((root.path, 0, ""), {}).get(code, (None, 0))
+    if value is None:
+        return Figure(code=code, value=None)
+    figure = Figure(code=code, value=value, sources=rows)
+    if source.breakdown or source.shape is Shape.STOCK:
+        split = source_query(source, [measure], own, [slot], breakdown=True)
+        for (_key, _idx, label), by_code in sorted(split.items()):
+            part = by_code.get(code, (None, 0))[0]
+            if label and part is not None:
+                figure.breakdown[label] = part
+    for grouping in _child_groupings(root):
+        for (key, _idx, _label), by_code in sorted(
+            source_query(source, [measure], grouping, [slot]).items()
+        ):
+            part = by_code.get(code, (None, 0))[0]
+            if part is not None:
+                figure.by_child[_code_of(key)] = part
+    return figure
 
 
 def _entered_figure(element: DataElement, root: OrgUnit, start: date, end: date) -> Figure:
-    qs = DataValue.objects.filter(
-        element=element,
-        orgunit__path__startswith=root.path,
-        period_start__gte=start,
-        period_end__lte=end,
-    )
-    value = aggregate(
-        _observations(qs), start, end, element.time_aggregation, element.orgunit_aggregation
+    slot = Slot.of(start, end)
+    own = Grouping.by_path([root.path])
+    found = entered_query([element.pk], own, [slot])
+    entered = found.get((element.pk, None, root.path, 0))
+    value = (
+        entered.value(element.time_aggregation, element.orgunit_aggregation) if entered else None
     )
     figure = Figure(
         code=element.code,
         value=None if isinstance(value, NotAdditive) else value,
-        sources=qs.count(),
+        sources=DataValue.objects.filter(
+            element=element,
+            orgunit__path__startswith=root.path,
+            period_start__gte=start,
+            period_end__lte=end,
+        ).count(),
         not_additive=isinstance(value, NotAdditive),
     )
     if figure.not_additive:
         return figure
-    for option in element.category_combo.options.exclude(code="default"):
-        part = datavalue_total(element=element, root=root, start=start, end=end, option=option.code)
-        if isinstance(part, Decimal):
-            figure.breakdown[option.code] = part
-    for child in OrgUnit.objects.filter(parent=root):
-        part = datavalue_total(element=element, root=child, start=start, end=end)
-        if isinstance(part, Decimal):
-            figure.by_child[child.code] = part
+    options = list(element.category_combo.options.exclude(code="default"))
+    if options:
+        by_option = entered_query([element.pk], own, [slot], by_option=True)
+        for option in options:
+            part = by_option.get((element.pk, option.pk, root.path, 0))
+            total = (
+                part.value(element.time_aggregation, element.orgunit_aggregation) if part else None
+            )
+            if isinstance(total, Decimal):
+                figure.breakdown[option.code] = total
+    for grouping in _child_groupings(root):
+        for (_el, _opt, key, _idx), part in sorted(
+            entered_query([element.pk], grouping, [slot]).items()
+        ):
+            total = part.value(element.time_aggregation, element.orgunit_aggregation)
+            if isinstance(total, Decimal):
+                figure.by_child[_code_of(key)] = total
     return figure
 
 
@@ -82,13 +125,17 @@ def indicator_figure(*, code: str, root: OrgUnit, start: date, end: date) -> Fig
     Registry-derived indicators come from the registries; where a subtree keeps no registry
     rows for the range, the values entered for it are used instead.
     """
-    figure = registry_figure(code=code, root=root, start=start, end=end)
-    if figure is not None and figure.value is not None:
-        return figure
-    element = DataElement.objects.select_related("category_combo").filter(code=code).first()
-    if element is None:
-        return figure or Figure(code=code, value=None)
-    return _entered_figure(element, root, start, end)
+    _check_range(start, end)
+    with analytic_session():
+        registry = source_of().get(code)
+        if registry is not None:
+            figure = _registry_figure(code, *registry, root, Slot.of(start, end))
+            if figure.value is not None:
+                return figure
+        element = DataElement.objects.select_related("category_combo").filter(code=code).first()
+        if element is None:
+            return Figure(code=code, value=None)
+        return _entered_figure(element, root, start, end)
 
 
 __all__ = ["NOT_ADDITIVE", "datavalue_total", "indicator_figure"]

@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 from ninja.security import django_auth
 
 from . import errors
+from .routers.analytics import router as analytics_router
 from .routers.catalog import router as catalog_router
 from .routers.datavalues import router as datavalues_router
 from .routers.orgunits import router as orgunits_router
@@ -23,3 +24,4 @@ api.add_router("/orgunits", orgunits_router, tags=["orgunits"])
 api.add_router("/catalog", catalog_router, tags=["catalog"])
 api.add_router("/datavalues", datavalues_router, tags=["datavalues"])
 api.add_router("/registries", registries_router, tags=["registries"])
+api.add_router("/analytics", analytics_router, tags=["analytics"])

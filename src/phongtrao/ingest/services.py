@@ -33,32 +33,23 @@ def rows_from_file(path: Path, fmt: str) -> list[ValueRow]:
         return list(read_values_csv(_read_text(path).splitlines()))
     readers = _extra_readers()
     if fmt in readers:
-        return list(readers[fmt](path))
+        rows = readers[fmt](path)
+        # A reader may return a list that carries `notes` (keys it read but does not store).
+        return rows if isinstance(rows, list) else list(rows)
     raise InvalidInput(f"Định dạng «{fmt}» chưa được hỗ trợ khi nhập số liệu.")
 
 
 def _extra_readers() -> dict[str, Callable[[Path], Any]]:
-    """Readers that live in their own modules (Excel, DHIS2); missing ones are skipped."""
-    readers: dict[str, Callable[[Path], Any]] = {}
-    try:
-        from .formats.xlsx_values import read_values_xlsx
+    """Readers that live in their own modules (Excel, DHIS2)."""
+    from .formats.dhis2 import read_adx, read_datavalueset_csv, read_datavalueset_json
+    from .formats.xlsx_values import read_values_xlsx
 
-        readers["xlsx"] = read_values_xlsx
-    except ImportError:
-        pass
-    try:
-        from .formats.dhis2 import read_adx, read_datavalueset_csv, read_datavalueset_json
-
-        readers.update(
-            {
-                "dhis2-json": read_datavalueset_json,
-                "dhis2-csv": read_datavalueset_csv,
-                "adx": read_adx,
-            }
-        )
-    except ImportError:
-        pass
-    return readers
+    return {
+        "xlsx": read_values_xlsx,
+        "dhis2-json": read_datavalueset_json,
+        "dhis2-csv": read_datavalueset_csv,
+        "adx": read_adx,
+    }
 
 
 def file_import(
@@ -78,7 +69,10 @@ def file_import(
         progress=progress or (lambda *a: None),
         file_label=path.name,
     )
-    return report.as_dict()
+    result = report.as_dict()
+    if notes := getattr(rows, "notes", None):
+        result["notes"] = notes
+    return result
 
 
 def values_export(*, org: str, hierarchy: str | None, periods: str, fmt: str) -> str | bytes:

@@ -14,7 +14,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     load = sub.add_parser("load", help="nạp (hoặc cập nhật) cây đơn vị hành chính chính thức")
     load.add_argument(
         "--hierarchy",
-        choices=["all", *Hierarchy.values],
+        choices=["all", Hierarchy.OLD, Hierarchy.NEW],
         default="all",
         help="phiên bản: 2008 (trước 01/7/2025), 2025 (hiện hành) hoặc all",
     )
@@ -32,7 +32,8 @@ def handle_load(args: argparse.Namespace) -> int:
 
     from .services import orgunits_load
 
-    hierarchies = list(Hierarchy.values) if args.hierarchy == "all" else [args.hierarchy]
+    official = [Hierarchy.OLD, Hierarchy.NEW]
+    hierarchies = official if args.hierarchy == "all" else [args.hierarchy]
     result = orgunits_load(
         hierarchies=hierarchies, progress=progress_printer("Nạp đơn vị hành chính")
     )

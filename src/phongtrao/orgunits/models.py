@@ -12,12 +12,16 @@ class Hierarchy(models.TextChoices):
     # Before 1/7/2025: province > district > commune. From 1/7/2025: province > commune.
     OLD = "2008", "Trước 01/7/2025 (3 cấp)"
     NEW = "2025", "Từ 01/7/2025 (2 cấp)"
+    # Trees imported from a DHIS2 instance (codes are DHIS2 UIDs); not Vietnamese units.
+    DHIS2 = "dhis2", "DHIS2 (nhập từ hệ thống khác)"
 
 
 class Level(models.TextChoices):
     PROVINCE = "province", "Cấp tỉnh"
     DISTRICT = "district", "Cấp huyện"
     COMMUNE = "commune", "Cấp xã"
+    # Below commune: health facilities and other service points of imported (DHIS2) trees.
+    FACILITY = "facility", "Cấp cơ sở"
 
 
 class OrgUnitQuerySet(models.QuerySet["OrgUnit"]):

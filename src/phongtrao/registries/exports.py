@@ -29,6 +29,8 @@ CONTENT_TYPES = {
 HEADER_ID = "Mã bản ghi"
 HEADER_UNIT_CODE = "Mã đơn vị"
 HEADER_NATIONAL_ID = "Số định danh (CCCD)"
+# Records a row points to are named by their label and, for re-import, by their id.
+RELATION_ID_HEADERS = {"person": "Mã người", "round": "Mã đợt cai nghiện", "event": "Mã sự kiện"}
 MSG_UNKNOWN_FORMAT = "Định dạng xuất «{format}» không được hỗ trợ (chỉ csv hoặc xlsx)."
 YES, NO = "Có", "Không"
 # Text a spreadsheet would run as a formula; exports keep it as text.
@@ -84,6 +86,10 @@ def export_columns(
         )
         if name == "orgunit":
             columns.append(Column(HEADER_UNIT_CODE, lambda r: r.orgunit.code))
+        elif name in RELATION_ID_HEADERS:
+            columns.append(
+                Column(RELATION_ID_HEADERS[name], lambda r, f=field: getattr(r, f.attname))
+            )
     if spec.model is Person:
         columns.append(
             Column(

@@ -32,4 +32,7 @@ urlpatterns = [
     ),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("so-theo-doi/", include("phongtrao.web.urls_registries")),
+    path("bao-cao/", include("phongtrao.web.urls_reports")),
+    path("phan-tich/", include("phongtrao.web.urls_analytics")),
+    path("du-lieu/", include("phongtrao.web.urls_ingest")),
 ]

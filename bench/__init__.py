@@ -1,0 +1,1 @@
+"""Benchmarks of the analytics queries on a generated national data set (`make bench`)."""

@@ -1,0 +1,314 @@
+"""`python -m bench`: load the national data set into a fresh database and time the pivots.
+
+Each database runs in its own process (Django's settings are per process): SQLite in a file
+under var/bench/, PostgreSQL in a database `phongtrao_bench` created (and dropped afterwards)
+on 127.0.0.1:5432 as user postgres. Timings are warm: each query runs twice untimed first.
+Results are printed and written to bench/results/<db>-scale<scale>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+SQLITE_DIR = ROOT / "var" / "bench"
+PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgresql://postgres@127.0.0.1:5432")
+PG_DATABASE = os.environ.get("BENCH_PG_DATABASE", "phongtrao_bench")
+DATABASES = ("postgresql", "sqlite")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "--db",
+        default=",".join(DATABASES),
+        help="cơ sở dữ liệu, cách nhau bởi dấu phẩy: postgresql,sqlite (mặc định cả hai)",
+    )
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="tỷ lệ số xã có dữ liệu (1 = cả nước; 0.05 để chạy nhanh)",
+    )
+    parser.add_argument("--runs", type=int, default=15, help="số lần đo mỗi truy vấn")
+    parser.add_argument("--keep", action="store_true", help="giữ lại cơ sở dữ liệu sau khi đo")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="dùng lại cơ sở dữ liệu đã giữ (--keep) cùng tỷ lệ, không sinh lại dữ liệu",
+    )
+    parser.add_argument("--worker", choices=DATABASES, help=argparse.SUPPRESS)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.worker:
+        return _worker(args)
+    summaries = []
+    for db in [d.strip() for d in args.db.split(",") if d.strip()]:
+        if db not in DATABASES:
+            print(f"Không biết cơ sở dữ liệu «{db}».", file=sys.stderr)
+            return 2
+        command = [sys.executable, "-m", "bench", "--worker", db, "--scale", str(args.scale)]
+        command += ["--runs", str(args.runs)] + (["--keep"] if args.keep else [])
+        command += ["--reuse"] if args.reuse else []
+        completed = subprocess.run(command, cwd=ROOT, check=False)  # noqa: S603
+        if completed.returncode != 0:
+            return completed.returncode
+        summaries.append(json.loads(_result_path(db, args.scale).read_text(encoding="utf-8")))
+    _print_table(summaries)
+    return 0
+
+
+def _result_path(db: str, scale: float) -> Path:
+    return RESULTS / f"{db}-scale{scale:g}.json"
+
+
+def _database_url(db: str, scale: float) -> str:
+    if db == "postgresql":
+        return f"{PG_SERVER}/{PG_DATABASE}"
+    SQLITE_DIR.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{SQLITE_DIR / f'bench-scale{scale:g}.sqlite3'}"
+
+
+def _exists(db: str, url: str) -> bool:
+    if db == "postgresql":
+        import psycopg
+
+        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+            found = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", [PG_DATABASE]
+            ).fetchone()
+        return found is not None
+    return Path(url.removeprefix("sqlite:///")).exists()
+
+
+def _create_database(db: str, url: str) -> None:
+    if db == "postgresql":
+        import psycopg
+
+        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{PG_DATABASE}"')
+            conn.execute(f'CREATE DATABASE "{PG_DATABASE}"')
+        return
+    path = Path(url.removeprefix("sqlite:///"))
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def _drop_database(db: str, url: str) -> None:
+    if db == "postgresql":
+        import psycopg
+
+        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
+        return
+    _create_database(db, url)  # removes the file
+
+
+def _progress(stage: str, done: int, total: int) -> None:
+    print(f"  {stage}: {done}/{total}", file=sys.stderr, flush=True)
+
+
+def _timed(function: Any, runs: int) -> dict[str, Any]:
+    for _ in range(2):  # warm: plans, caches, pages
+        result = function()
+    times = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        result = function()
+        times.append((time.perf_counter() - began) * 1000)
+    times.sort()
+    p95 = times[min(len(times) - 1, max(0, round(0.95 * len(times)) - 1))]
+    return {
+        "cells": len(result),
+        "runs": runs,
+        "median_ms": round(statistics.median(times), 1),
+        "p95_ms": round(p95, 1),
+        "min_ms": round(times[0], 1),
+        "max_ms": round(times[-1], 1),
+    }
+
+
+def _worker(args: argparse.Namespace) -> int:
+    db, scale = args.worker, args.scale
+    url = _database_url(db, scale)
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "phongtrao.settings")
+    reuse = args.reuse and _exists(db, url)
+    if not reuse:
+        _create_database(db, url)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from phongtrao.catalog.services import catalog_load_shipped
+    from phongtrao.orgunits.services import orgunits_load
+
+    from .generate import generate
+
+    print(f"[{db}] chuẩn bị cơ sở dữ liệu…", file=sys.stderr, flush=True)
+    call_command("migrate", verbosity=0)
+    meta_path = _result_path(db, scale).with_suffix(".load.json")
+    if reuse and meta_path.exists():
+        loaded = json.loads(meta_path.read_text(encoding="utf-8"))
+        generated_counts, load_seconds = loaded["generated"], loaded["load_seconds"]
+    else:
+        orgunits_load()
+        catalog_load_shipped()
+        began = time.perf_counter()
+        generated = generate(scale=scale, progress=_progress)
+        load_seconds = time.perf_counter() - began
+        generated_counts = {"communes": generated.communes, **generated.counts}
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        meta_path.write_text(
+            json.dumps({"generated": generated_counts, "load_seconds": load_seconds}) + "\n",
+            encoding="utf-8",
+        )
+    with connection.cursor() as cursor:
+        # What autovacuum would have done by the time anyone asks a question.
+        cursor.execute("VACUUM ANALYZE" if db == "postgresql" else "ANALYZE")
+    print(f"[{db}] đo…", file=sys.stderr, flush=True)
+    try:
+        queries = _measure(args.runs)
+        version = connection.cursor().connection.info.server_version if db == "postgresql" else None
+    finally:
+        connection.close()
+        if not args.keep:
+            _drop_database(db, url)
+    import sqlite3
+
+    result = {
+        "db": db,
+        "db_version": version or sqlite3.sqlite_version,
+        "scale": scale,
+        "generated": generated_counts,
+        "load_seconds": round(load_seconds, 1),
+        "queries": queries,
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "date": datetime.now(UTC).date().isoformat(),
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    _result_path(db, scale).write_text(
+        json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    _print_table([result])
+    return 0
+
+
+def _measure(runs: int) -> dict[str, Any]:
+    from django.db.models import Count
+
+    from phongtrao.analytics.query import periods_parse, pivot, pivot_table
+    from phongtrao.orgunits.models import Hierarchy, Level, OrgUnit
+    from phongtrao.registries import models as m
+    from phongtrao.registries.indicators import SOURCES
+
+    codes = list(SOURCES)
+    provinces = list(
+        OrgUnit.objects.filter(hierarchy=Hierarchy.OLD, level=Level.PROVINCE).order_by("path")
+    )
+    years = periods_parse("2013:2025")
+    busiest = (
+        m.Group.objects.values("orgunit__parent__parent")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .first()
+    )
+    province = OrgUnit.objects.get(pk=busiest["orgunit__parent__parent"])
+    communes = list(
+        OrgUnit.objects.filter(parent__parent=province, level=Level.COMMUNE).order_by("path")
+    )
+    months = periods_parse("202401:202412")
+    commune = OrgUnit.objects.get(
+        pk=m.Group.objects.filter(orgunit__in=communes).values("orgunit").first()["orgunit"]
+    )
+    history_months = periods_parse("201301:202506")
+    queries: dict[str, Any] = {}
+    plans = {
+        "country_by_province_by_year": (provinces, years, 5),
+        "province_by_commune_by_month": (communes, months, 0),
+        "commune_history_by_year": ([commune], years, 0),
+        "commune_history_by_month": ([commune], history_months, 0),
+    }
+    for name, (units, periods, fewer) in plans.items():
+
+        def ask(units: list[OrgUnit] = units, periods: list = periods) -> list:
+            return pivot(indicators=codes, units=units, periods=periods)
+
+        print(f"  {name}", file=sys.stderr, flush=True)
+        queries[name] = _timed(ask, max(3, runs - fewer) if fewer else runs * 2)
+        queries[name]["units"] = len(units)
+        queries[name]["periods"] = len(periods)
+    queries["country_by_province_by_year"]["scope"] = "63 tỉnh (cây cũ), 2013-2025"
+    queries["province_by_commune_by_month"]["scope"] = f"{province.name}, 12 tháng 2024"
+    queries["commune_history_by_year"]["scope"] = f"{commune.name}, 2013-2025"
+    queries["commune_history_by_month"]["scope"] = f"{commune.name}, 150 tháng"
+
+    def with_totals() -> list:
+        table = pivot_table(indicators=codes, units=provinces, periods=years)
+        return table.cells + table.totals
+
+    print("  country_with_totals", file=sys.stderr, flush=True)
+    queries["country_by_province_by_year_with_totals"] = _timed(with_totals, max(3, runs - 5))
+    queries["edit_visible_in_next_query"] = _freshness(commune, years, codes)
+    return queries
+
+
+def _freshness(commune: Any, years: list, codes: list[str]) -> dict[str, Any]:
+    from phongtrao.analytics.query import pivot
+    from phongtrao.registries import models as m
+
+    def rounds_2024() -> Any:
+        cells = pivot(indicators=["propaganda_rounds"], units=[commune], periods=years)
+        return next(c.value for c in cells if c.period.code == "2024")
+
+    before = rounds_2024() or 0
+    began = time.perf_counter()
+    record = m.PropagandaActivity.objects.create(
+        orgunit=commune, date=date(2024, 3, 10), topic="Đo độ tươi", attendance=10
+    )
+    after = rounds_2024()
+    elapsed = (time.perf_counter() - began) * 1000
+    record.delete()
+    return {"visible": after == before + 1, "save_then_query_ms": round(elapsed, 1)}
+
+
+def _print_table(results: list[dict[str, Any]]) -> None:
+    for result in results:
+        print(
+            f"\n{result['db']} {result['db_version']} — scale {result['scale']:g}: "
+            f"{result['generated'].get('communes')} xã, nạp {result['load_seconds']} s"
+        )
+        counts = ", ".join(f"{k} {v}" for k, v in result["generated"].items())
+        print(f"  {counts}")
+        for name, q in result["queries"].items():
+            if "median_ms" in q:
+                print(
+                    f"  {name:<42} {q['cells']:>7} ô  trung vị {q['median_ms']:>8.1f} ms  "
+                    f"p95 {q['p95_ms']:>8.1f} ms"
+                )
+            else:
+                print(f"  {name:<42} {q}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

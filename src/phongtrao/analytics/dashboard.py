@@ -1,0 +1,143 @@
+"""A user's dashboard: key figures this year against last year, the children ranked,
+completeness of reporting and the validation findings still open."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from phongtrao.catalog.models import DataSet
+from phongtrao.datavalues.completeness import CompletenessReport, completeness_report
+from phongtrao.datavalues.periods import Period, PeriodKind, period_for_date
+from phongtrao.datavalues.validation import Finding, validation_run
+from phongtrao.orgunits.models import OrgUnit
+from phongtrao.registries.indicators import SOURCES
+
+from .aggregate import Aggregate
+from .query import Indicator, pivot_table
+
+COMPLETENESS_DATASET = "monthly_movement"
+DEFAULT_RANK = "propaganda_rounds"
+MAX_FINDINGS = 20
+
+
+@dataclass(frozen=True)
+class KeyFigure:
+    indicator: Indicator
+    this: Aggregate
+    last: Aggregate
+
+    @property
+    def change_percent(self) -> Decimal | None:
+        """Return the change from last year in percent, when both are known and last is not 0."""
+        if not isinstance(self.this, Decimal) or not isinstance(self.last, Decimal):
+            return None
+        if self.last == 0:
+            return None
+        change = (self.this - self.last) / self.last * 100
+        return change.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Ranked:
+    rank: int | None
+    unit: OrgUnit
+    this: Aggregate
+    last: Aggregate
+
+
+@dataclass
+class Dashboard:
+    unit: OrgUnit
+    this: Period
+    last: Period
+    figures: list[KeyFigure]
+    rank_indicator: Indicator | None
+    ranking: list[Ranked]
+    completeness: CompletenessReport | None
+    findings: list[Finding] = field(default_factory=list)
+    findings_total: int = 0
+    errors_total: int = 0
+
+
+def _same_day_last_year(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def year_spans(year: int, today: date) -> tuple[Period, Period]:
+    """Return this year up to today (or the whole past year) and the same span a year earlier."""
+    end = min(date(year, 12, 31), today) if year >= today.year else date(year, 12, 31)
+    start = date(year, 1, 1)
+    end = max(end, start)
+    this = Period(PeriodKind.RANGE, start, end)
+    last = Period(PeriodKind.RANGE, date(year - 1, 1, 1), _same_day_last_year(end))
+    return this, last
+
+
+def _completeness(unit: OrgUnit, reference: date, today: date) -> CompletenessReport | None:
+    dataset = DataSet.objects.filter(code=COMPLETENESS_DATASET).first()
+    if dataset is None:
+        return None
+    period = period_for_date(PeriodKind(dataset.period_type), reference, windows=dataset.windows)
+    if period.end >= today:
+        period = period.previous()  # the current period is still open
+    return completeness_report(dataset=dataset, root=unit, period=period, today=today)
+
+
+def dashboard_build(
+    *, unit: OrgUnit, year: int, today: date, rank_code: str | None = None
+) -> Dashboard:
+    """Return the dashboard of a unit for a year."""
+    this, last = year_spans(year, today)
+    codes = list(SOURCES)
+    figures_table = pivot_table(indicators=codes, units=[unit], periods=[this, last], totals=False)
+    figures = [
+        KeyFigure(
+            indicator,
+            figures_table.cell(indicator.code, unit, this).value,
+            figures_table.cell(indicator.code, unit, last).value,
+        )
+        for indicator in figures_table.indicators
+    ]
+    rank_code = rank_code if rank_code in codes else DEFAULT_RANK
+    children = list(OrgUnit.objects.filter(parent=unit).valid_during(last.start, this.end))
+    ranking: list[Ranked] = []
+    rank_indicator = next(i for i in figures_table.indicators if i.code == rank_code)
+    if children:
+        table = pivot_table(
+            indicators=[rank_code], units=children, periods=[this, last], totals=False
+        )
+        rows = [
+            (
+                child,
+                table.cell(rank_code, child, this).value,
+                table.cell(rank_code, child, last).value,
+            )
+            for child in children
+        ]
+        known = sorted(
+            (r for r in rows if isinstance(r[1], Decimal)), key=lambda r: (-r[1], r[0].name)
+        )
+        unknown = sorted(
+            (r for r in rows if not isinstance(r[1], Decimal)), key=lambda r: r[0].name
+        )
+        ranking = [Ranked(i + 1, *r) for i, r in enumerate(known)]
+        ranking += [Ranked(None, *r) for r in unknown]
+    reference = this.end if year >= today.year else date(year, 12, 31) - timedelta(days=1)
+    findings = validation_run(root=unit, start=this.start, end=this.end)
+    return Dashboard(
+        unit=unit,
+        this=this,
+        last=last,
+        figures=figures,
+        rank_indicator=rank_indicator,
+        ranking=ranking,
+        completeness=_completeness(unit, reference, today),
+        findings=findings[:MAX_FINDINGS],
+        findings_total=len(findings),
+        errors_total=sum(1 for f in findings if f.blocking),
+    )

@@ -1,0 +1,736 @@
+"""The SQL behind every figure: one query per registry source, one for entered values.
+
+Rows are mapped to the target org units by their unit's path: with every target at one depth,
+the key is the path cut to that length (SUBSTR(path, 1, L)), so one GROUP BY answers for all
+targets at once. Periods travel as a small VALUES table joined on dates, so one query answers
+for all periods at once; stocks are counted from a histogram of founding and dissolution dates
+against the periods' ends; people are counted once per period with one bit per period
+(PostgreSQL). Provinces and districts are read from the roll-ups PostgreSQL keeps current with
+triggers in the writing transaction (`rollups`). Nothing waits for a rebuild: a value saved a
+moment ago is in the next answer.
+
+The SQL is put together from this code's table and column names and constants only; every
+value travels as a parameter (hence the `noqa: S608` marks).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, transaction
+
+from phongtrao.datavalues.models import DataValue
+from phongtrao.orgunits.models import OrgUnit
+
+from .aggregate import NOT_ADDITIVE, Aggregate, OrgUnitAggregation, TimeAggregation
+from .rollups import rollup_query, rollup_usable, rollup_usable_for_values, values_rollup_query
+from .sources import Agg, Measure, Shape, Source
+
+# IN lists longer than this are left to the prefix filter and a check in Python.
+MAX_IN_LIST = 2000
+MAX_BITS = 62  # periods counted in one BIGINT mask
+WORK_MEM = "64MB"
+WORKERS = 2  # on PostgreSQL, the queries of one pivot run two at a time
+UNION_KEY = ""
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A period as the SQL sees it: disjoint day ranges (one, or several for a union)."""
+
+    ranges: tuple[tuple[date, date], ...]
+
+    @property
+    def start(self) -> date:
+        return self.ranges[0][0]
+
+    @property
+    def end(self) -> date:
+        return self.ranges[-1][1]
+
+    @property
+    def single(self) -> bool:
+        return len(self.ranges) == 1
+
+    @classmethod
+    def of(cls, start: date, end: date) -> Slot:
+        return cls(((start, end),))
+
+    @classmethod
+    def union(cls, spans: Iterable[tuple[date, date]]) -> Slot:
+        merged: list[list[date]] = []
+        for start, end in sorted(spans):
+            if merged and start.toordinal() <= merged[-1][1].toordinal() + 1:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        return cls(tuple((s, e) for s, e in merged))
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """Which rows count, and under which key.
+
+    With a length, each target is one path and a row's key is its unit's path cut to that
+    length; without, every row under any of the paths falls under one key (a union).
+    """
+
+    paths: tuple[str, ...]
+    length: int | None
+
+    @classmethod
+    def by_path(cls, paths: Sequence[str]) -> Grouping:
+        lengths = {len(p) for p in paths}
+        if len(lengths) != 1:
+            raise ValueError("Targets grouped by path must share one path length.")
+        return cls(tuple(sorted(set(paths))), lengths.pop())
+
+    @classmethod
+    def union(cls, paths: Iterable[str]) -> Grouping:
+        ordered = sorted(set(paths))
+        # A path under another path of the union adds nothing.
+        kept = [p for p in ordered if not any(p != q and p.startswith(q) for q in ordered)]
+        return cls(tuple(kept), None)
+
+    def keys(self) -> set[str]:
+        return set(self.paths) if self.length is not None else {UNION_KEY}
+
+
+# ---- SQL building blocks ---------------------------------------------------------------------
+
+
+def _postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _date_sql() -> str:
+    return "CAST(%s AS DATE)" if _postgres() else "%s"
+
+
+def _day(value: date) -> Any:
+    return connection.ops.adapt_datefield_value(value)
+
+
+def _prefix_sql(column: str, prefix: str) -> tuple[str, list[Any]]:
+    # Both forms use the path index: LIKE through varchar_pattern_ops on PostgreSQL, GLOB
+    # through the plain (binary) index on SQLite; each escapes its own wildcards.
+    if _postgres():
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return f"{column} LIKE %s", [escaped + "%"]
+    escaped = "".join(f"[{c}]" if c in "*?[" else c for c in prefix)
+    return f"{column} GLOB %s", [escaped + "*"]
+
+
+def _common_prefix(paths: Sequence[str]) -> str:
+    split = [p.rstrip("/").split("/") for p in paths]
+    common: list[str] = []
+    for parts in zip(*split, strict=False):
+        if len(set(parts)) != 1:
+            break
+        common.append(parts[0])
+    return "".join(f"{part}/" for part in common)
+
+
+def _in_sql(expression: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+    return f"{expression} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
+def _units_sql(grouping: Grouping) -> tuple[str, list[Any]]:
+    """Return a SELECT of (id, k): the org units whose rows count, with their key."""
+    table = OrgUnit._meta.db_table
+    conditions: list[str] = []
+    params: list[Any] = []
+    prefix = _common_prefix(grouping.paths)
+    if prefix:
+        sql, extra = _prefix_sql("d.path", prefix)
+        conditions.append(sql)
+        params += extra
+    if grouping.length is not None:
+        # The key is the target's own path, read from the target row rather than cut from
+        # every record's unit: the cut is made once per unit, not once per record.
+        length = int(grouping.length)
+        if len(grouping.paths) <= MAX_IN_LIST:
+            sql, extra = _in_sql("t.path", grouping.paths)
+        else:
+            sql, extra = f"LENGTH(t.path) = {length}", []
+        conditions.append(sql)
+        params += extra
+        where = " AND ".join(conditions)
+        return (
+            f"SELECT d.id AS id, t.path AS k FROM {table} d "  # noqa: S608
+            f"JOIN {table} t ON t.path = SUBSTR(d.path, 1, {length}) WHERE {where}",
+            params,
+        )
+    by_length: dict[int, list[str]] = defaultdict(list)
+    for path in grouping.paths:
+        by_length[len(path)].append(path)
+    alternatives = []
+    for length, paths in sorted(by_length.items()):
+        sql, extra = _in_sql(f"SUBSTR(d.path, 1, {int(length)})", paths)
+        alternatives.append(sql)
+        params += extra
+    conditions.append("(" + " OR ".join(alternatives or ["1 = 0"]) + ")")
+    return (
+        f"SELECT d.id AS id, %s AS k FROM {table} d WHERE {' AND '.join(conditions)}",  # noqa: S608
+        [UNION_KEY, *params],
+    )
+
+
+def _periods_sql(slots: Sequence[Slot]) -> tuple[str, list[Any]]:
+    """Return a VALUES table p(idx, s, e, single): one row per day range of each slot."""
+    rows, params = [], []
+    day = _date_sql()
+    for idx, slot in enumerate(slots):
+        for start, end in slot.ranges:
+            rows.append(f"(%s, {day}, {day}, %s)")
+            params += [idx, _day(start), _day(end), 1 if slot.single else 0]
+    return f"p(idx, s, e, single) AS (VALUES {', '.join(rows)})", params
+
+
+_parallel: ContextVar[bool] = ContextVar("analytics_parallel", default=False)
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+@contextmanager
+def analytic_session(*, parallel: bool = False) -> Iterator[None]:
+    """Run the queries in one transaction; on PostgreSQL without JIT compilation.
+
+    The queries are wide (an aggregate per indicator) and short: compiling them with JIT costs
+    more than it saves, often seconds. With parallel, independent queries may run on other
+    connections (`parallel_map`) when no transaction is open: there is none whose uncommitted
+    rows they would miss.
+    """
+    allowed = parallel and _postgres() and not connection.in_atomic_block and WORKERS > 1
+    token = _parallel.set(allowed)
+    try:
+        with transaction.atomic():
+            if _postgres():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL jit = off")
+                    # Grouping people and observations by unit must not spill to disk.
+                    cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+            yield
+    finally:
+        _parallel.reset(token)
+
+
+def _worker(function: Callable[[Any], Any], item: Any) -> Any:
+    # Each worker thread has its own connection (Django's are per thread) and keeps it.
+    connection.close_if_unusable_or_obsolete()
+    with analytic_session():
+        return function(item)
+
+
+def parallel_map(function: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+    """Return [function(item) ...], on WORKERS connections at once where the session allows."""
+    global _pool
+    if len(items) < 2 or not _parallel.get():
+        return [function(item) for item in items]
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="analytics")
+    futures = [_pool.submit(_worker, function, item) for item in items]
+    return [future.result() for future in futures]
+
+
+def _fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def to_decimal(value: Any, places: int = 4) -> Decimal | None:
+    """Return a database number as a Decimal; SQLite sums decimals as floats."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, float):
+        return Decimal(repr(value)).quantize(Decimal(1).scaleb(-places))
+    return Decimal(value)
+
+
+# ---- registry sources ------------------------------------------------------------------------
+
+# (key, slot index, breakdown key) -> indicator code -> (value, rows counted)
+type SourceResult = dict[tuple[str, int, str], dict[str, tuple[Decimal | None, int]]]
+
+
+def _when(measure: Measure, then: str) -> tuple[str, list[Any]]:
+    if not measure.when:
+        return then, []
+    return f"CASE WHEN {measure.when} THEN {then} END", list(measure.params)
+
+
+def source_query(
+    source: Source,
+    measures: Sequence[Measure],
+    grouping: Grouping,
+    slots: Sequence[Slot],
+    *,
+    breakdown: bool = False,
+    need_rows: bool = False,
+) -> SourceResult:
+    """Return the measures of one source for every key of grouping and every slot.
+
+    Provinces and districts are read from the roll-up where the database keeps one; people
+    are counted with one bit per period where the periods allow it (PostgreSQL); everything
+    else is read from the records.
+    """
+    if not slots or not measures:
+        return {}
+    if not breakdown and rollup_usable(source, grouping.paths):
+        return rollup_query(
+            source, measures, grouping.paths, grouping.length is None, slots, UNION_KEY
+        )
+    if source.shape is Shape.STOCK:
+        return _stock_query(source, measures, grouping, slots, breakdown=breakdown)
+    if (
+        source.shape is Shape.SPAN
+        and not breakdown
+        and not need_rows
+        and _bits_fit(slots, measures)
+    ):
+        return _span_bits_query(source, measures, grouping, slots)
+    return _dated_query(source, measures, grouping, slots, breakdown=breakdown)
+
+
+def _bits_fit(slots: Sequence[Slot], measures: Sequence[Measure]) -> bool:
+    """Return whether people can be counted with one bit per slot (PostgreSQL's bit_or)."""
+    if not _postgres() or len(slots) > MAX_BITS or len({m.column for m in measures}) != 1:
+        return False
+    if not all(slot.single for slot in slots):
+        return False
+    return all(a.end < b.start for a, b in zip(slots, slots[1:], strict=False))
+
+
+def _span_bits_query(
+    source: Source, measures: Sequence[Measure], grouping: Grouping, slots: Sequence[Slot]
+) -> SourceResult:
+    # Periods sorted and disjoint: the ones a span overlaps are consecutive, first..last, so a
+    # span is a run of bits; OR-ing them per person, then counting each bit, counts people once
+    # per period without joining every span to every period.
+    n = len(slots)
+    day = _date_sql()
+    first = " ".join(f"WHEN {source.start} <= {day} THEN {i}" for i in range(n))
+    last = " ".join(f"WHEN {source.end} >= {day} THEN {i}" for i in reversed(range(n)))
+    first_params = [_day(s.end) for s in slots]
+    last_params = [_day(s.start) for s in reversed(slots)]
+    flags, flag_params = [], []
+    for j, measure in enumerate(measures):
+        if measure.when:
+            flags.append(f"CASE WHEN {measure.when} THEN 1 ELSE 0 END AS w{j}")
+            flag_params += list(measure.params)
+        else:
+            flags.append(f"1 AS w{j}")
+    run = (
+        "CASE WHEN la >= fi THEN (CAST(1 AS BIGINT) << (la + 1)) - (CAST(1 AS BIGINT) << fi) "
+        "ELSE 0 END"
+    )
+    masks = ", ".join(
+        f"BIT_OR(CASE WHEN w{j} = 1 THEN {run} ELSE 0 END) AS m{j}" for j in range(len(measures))
+    )
+    counts = ", ".join(
+        f"COUNT(*) FILTER (WHERE m{j} & (CAST(1 AS BIGINT) << {i}) <> 0)"
+        for i in range(n)
+        for j in range(len(measures))
+    )
+    units_sql, units_params = _units_sql(grouping)
+    sql = (
+        f"WITH u AS ({units_sql}), "  # noqa: S608
+        f"s AS (SELECT u.k, {measures[0].column} AS who, CASE {first} ELSE {n} END AS fi, "
+        f"CASE WHEN {source.end} IS NULL THEN {n - 1} {last} ELSE -1 END AS la, "
+        f"{', '.join(flags)} FROM {source.from_sql} JOIN u ON u.id = {source.unit} "
+        f"WHERE {source.start} <= %s AND ({source.end} IS NULL OR {source.end} >= %s)), "
+        f"x AS (SELECT k, who, {masks} FROM s GROUP BY k, who) "
+        f"SELECT k, {counts} FROM x GROUP BY k"
+    )
+    params = [
+        *units_params,
+        *first_params,
+        *last_params,
+        *flag_params,
+        _day(slots[-1].end),
+        _day(slots[0].start),
+    ]
+    result: SourceResult = {}
+    keys = grouping.keys()
+    for row in _fetch(sql, params):
+        if row[0] not in keys:
+            continue
+        at = 1
+        for i in range(n):
+            values = result.setdefault((row[0], i, ""), {})
+            for measure in measures:
+                count = int(row[at] or 0)
+                at += 1
+                values[measure.code] = (Decimal(count) if count else None, count)
+    return result
+
+
+def _dated_query(
+    source: Source,
+    measures: Sequence[Measure],
+    grouping: Grouping,
+    slots: Sequence[Slot],
+    *,
+    breakdown: bool,
+) -> SourceResult:
+    periods_sql, periods_params = _periods_sql(slots)
+    units_sql, units_params = _units_sql(grouping)
+    select: list[str] = []
+    select_params: list[Any] = []
+    span = source.shape is Shape.SPAN
+    for measure in measures:
+        if span:
+            value, extra = _when(measure, measure.column)
+            rows, extra_rows = _when(measure, source.row_id)
+            select += [f"COUNT(DISTINCT {value})", f"COUNT(DISTINCT {rows})"]
+            select_params += extra + extra_rows
+        elif measure.agg is Agg.SUM:
+            value, extra = _when(measure, measure.column)
+            rows, extra_rows = _when(measure, "1")
+            select += [f"SUM({value})", f"COUNT({rows})"]
+            select_params += extra + extra_rows
+        else:
+            rows, extra = _when(measure, "1")
+            select += [f"COUNT({rows})"]
+            select_params += extra
+    split = [source.breakdown] if breakdown and source.breakdown else []
+    if span:
+        join = f"{source.start} <= p.e AND ({source.end} IS NULL OR {source.end} >= p.s)"
+        where = f"{source.start} <= %s AND ({source.end} IS NULL OR {source.end} >= %s)"
+        where_params = [_day(max(s.end for s in slots)), _day(min(s.start for s in slots))]
+    else:
+        join = f"{source.start} >= p.s AND {source.start} <= p.e"
+        where = f"{source.start} >= %s AND {source.start} <= %s"
+        where_params = [_day(min(s.start for s in slots)), _day(max(s.end for s in slots))]
+    group = ["u.k", "p.idx", *split]
+    sql = (
+        f"WITH {periods_sql}, u AS ({units_sql}) "  # noqa: S608
+        f"SELECT {', '.join(group + select)} "
+        # CROSS JOIN keeps the periods the inner loop on SQLite (PostgreSQL plans it freely).
+        f"FROM {source.from_sql} JOIN u ON u.id = {source.unit} CROSS JOIN p "
+        f"WHERE {join} AND {where} GROUP BY {', '.join(group)}"
+    )
+    params = periods_params + units_params + select_params + where_params
+    result: SourceResult = {}
+    keys = grouping.keys()
+    for row in _fetch(sql, params):
+        key, idx = row[0], row[1]
+        if key not in keys:
+            continue
+        split_key = _label(source, row[2]) if split else ""
+        at = 2 + len(split)
+        values = result.setdefault((key, idx, split_key), {})
+        for measure in measures:
+            if span or measure.agg is Agg.SUM:
+                raw, rows = row[at], int(row[at + 1] or 0)
+                at += 2
+                value = (
+                    to_decimal(raw, source.decimals)
+                    if measure.agg is Agg.SUM
+                    else Decimal(int(raw or 0))
+                )
+            else:
+                rows = int(row[at] or 0)
+                at += 1
+                value = Decimal(rows)
+            _add(values, measure.code, value if rows else None, rows, measure.agg)
+    return result
+
+
+def _label(source: Source, raw: Any) -> str:
+    text = "" if raw is None else str(raw)
+    return source.breakdown_label(text) if source.breakdown_label else text
+
+
+def _add(
+    values: dict[str, tuple[Decimal | None, int]],
+    code: str,
+    value: Decimal | None,
+    rows: int,
+    agg: Agg,
+) -> None:
+    # Breakdown labels may merge raw keys (awards of other forms): add counts and sums.
+    if code not in values or agg is Agg.DISTINCT:
+        values[code] = (value, rows)
+        return
+    old, old_rows = values[code]
+    if value is None:
+        return
+    values[code] = ((old or Decimal(0)) + value, old_rows + rows)
+
+
+def _stock_query(
+    source: Source,
+    measures: Sequence[Measure],
+    grouping: Grouping,
+    slots: Sequence[Slot],
+    *,
+    breakdown: bool,
+) -> SourceResult:
+    # Stocks are counted at each period's end: founded <= end < dissolved. A CASE puts each
+    # row's founding and dissolution in the first end they reach, so the query groups into a
+    # histogram whatever the number of rows, and running sums give each end's count.
+    ends = sorted({slot.end for slot in slots})
+    n = len(ends)
+    founded_cases = " ".join(f"WHEN {source.start} <= {_date_sql()} THEN {i}" for i in range(n))
+    gone_cases = " ".join(f"WHEN {source.end} <= {_date_sql()} THEN {i}" for i in range(n))
+    units_sql, units_params = _units_sql(grouping)
+    sql = (
+        f"WITH u AS ({units_sql}) "  # noqa: S608
+        f"SELECT u.k, CASE {founded_cases} ELSE {n} END, "
+        f"CASE WHEN {source.end} IS NULL THEN {n} {gone_cases} ELSE {n} END, "
+        f"{source.ident}, COUNT(*) "
+        f"FROM {source.from_sql} JOIN u ON u.id = {source.unit} "
+        f"WHERE {source.start} <= {_date_sql()} "
+        f"AND ({source.end} IS NULL OR {source.end} > {_date_sql()}) "
+        "GROUP BY 1, 2, 3, 4"
+    )
+    days = [_day(end) for end in ends]
+    params = units_params + days + days + [_day(ends[-1]), _day(ends[0])]
+    # (key, identity) -> changes of the count at each end index
+    steps: dict[tuple[str, Any], list[int]] = defaultdict(lambda: [0] * (n + 1))
+    keys = grouping.keys()
+    for key, founded, gone, ident, count in _fetch(sql, params):
+        if key not in keys or gone <= founded:
+            continue
+        steps[(key, ident)][founded] += count
+        steps[(key, ident)][gone] -= count
+    labels = source.ident_labels() if source.ident_labels else {}
+    end_index = [ends.index(slot.end) for slot in slots]
+    # (key, breakdown label) -> per slot: alive in all, alive per label, labels alive
+    totals: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * len(slots))
+    kinds: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * len(slots))
+    per_label: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0] * len(slots))
+    for (key, ident), changes in steps.items():
+        label = labels.get(ident, str(ident))
+        running, alive_at = 0, []
+        for change in changes[:n]:
+            running += change
+            alive_at.append(running)
+        split = label if breakdown else ""
+        for at in {(key, ""), (key, split)}:
+            total, kind = totals[at], kinds[at]
+            by_label = per_label[(*at, label)]
+            for idx, i in enumerate(end_index):
+                alive = alive_at[i]
+                if alive > 0:
+                    total[idx] += alive
+                    kind[idx] += 1
+                    by_label[idx] += alive
+    result: SourceResult = {}
+    for (key, split), total in totals.items():
+        for idx in range(len(slots)):
+            if not total[idx]:
+                continue
+            values: dict[str, tuple[Decimal | None, int]] = {}
+            for measure in measures:
+                if measure.agg is Agg.DISTINCT:
+                    count, rows = kinds[(key, split)][idx], total[idx]
+                elif measure.ident is not None:
+                    count = per_label.get((key, split, measure.ident), [0] * len(slots))[idx]
+                    rows = count
+                else:
+                    count = rows = total[idx]
+                values[measure.code] = (Decimal(count) if count else None, rows)
+            result[(key, idx, split)] = values
+    return result
+
+
+# ---- entered values --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entered:
+    """What the stored values of one element say about one key and slot."""
+
+    observations: int  # (unit, period) cells inside the slot, options added up
+    exact: int  # cells covering exactly the slot (distinct counts need one)
+    units: int  # units with a cell inside the slot
+    total: Decimal | None  # every cell added up
+    exact_total: Decimal | None
+    last_total: Decimal | None  # each unit's latest cell, added up over units
+
+    def value(self, time: str, orgunit: str) -> Aggregate:
+        """Return the aggregate by the element's semantics (as `aggregate.aggregate` does)."""
+        if not self.observations:
+            return None
+        match TimeAggregation(time):
+            case TimeAggregation.DISTINCT:
+                # A distinct count is known only for the exact period it was counted for.
+                if self.exact != self.observations:
+                    return NOT_ADDITIVE
+                per_unit_total = self.exact_total
+            case TimeAggregation.LAST:
+                per_unit_total = self.last_total
+            case _:
+                per_unit_total = self.total
+        if OrgUnitAggregation(orgunit) is OrgUnitAggregation.DISTINCT and self.units > 1:
+            return NOT_ADDITIVE
+        return per_unit_total
+
+
+# (element id, option id or None, key, slot index) -> Entered
+type EnteredResult = dict[tuple[int, int | None, str, int], Entered]
+
+
+def entered_query(
+    element_ids: Sequence[int],
+    grouping: Grouping,
+    slots: Sequence[Slot],
+    *,
+    by_option: bool = False,
+    option_ids: Sequence[int] | None = None,
+    additive: bool = False,
+) -> EnteredResult:
+    """Return the stored values of the elements for every key of grouping and every slot.
+
+    additive: the elements add up over time (flows), so only totals and counts are needed.
+    """
+    if not element_ids or not slots:
+        return {}
+    if additive:
+        if option_ids is None and not by_option and rollup_usable_for_values(grouping.paths):
+            return _entered_sums_rollup(element_ids, grouping, slots)
+        return _entered_sums(element_ids, grouping, slots, option_ids)
+    table = DataValue._meta.db_table
+    periods_sql, periods_params = _periods_sql(slots)
+    units_sql, units_params = _units_sql(grouping)
+    places = DataValue._meta.get_field("value").decimal_places
+    option = "dv.option_id AS opt, " if by_option else ""
+    o_option = "o.opt, " if by_option else ""
+    r_option = "r.opt, " if by_option else ""
+    elements_sql, elements_params = _in_sql("dv.element_id", list(element_ids))
+    filters = [elements_sql, "dv.period_start >= %s", "dv.period_end <= %s"]
+    filter_params = [
+        *elements_params,
+        _day(min(s.start for s in slots)),
+        _day(max(s.end for s in slots)),
+    ]
+    if option_ids is not None:
+        sql, extra = _in_sql("dv.option_id", list(option_ids) or [None])
+        filters.append(sql)
+        filter_params += extra
+    sql = (
+        f"WITH {periods_sql}, u AS ({units_sql}), "  # noqa: S608
+        # The key rides along from the first join: joining back to u afterwards would leave
+        # SQLite two materialized tables to match row by row.
+        f"o AS (SELECT dv.element_id AS el, {option}u.k AS k, dv.orgunit_id AS ou, "
+        "dv.period_start AS ps, dv.period_end AS pe, SUM(dv.value) AS v "
+        f"FROM {table} dv JOIN u ON u.id = dv.orgunit_id WHERE {' AND '.join(filters)} "
+        f"GROUP BY dv.element_id, {'dv.option_id, ' if by_option else ''}u.k, dv.orgunit_id, "
+        "dv.period_start, dv.period_end), "
+        f"r AS (SELECT o.el, {o_option}o.k, o.ou, p.idx, o.v, "
+        "CASE WHEN p.single = 1 AND o.ps = p.s AND o.pe = p.e THEN 1 ELSE 0 END AS ex, "
+        f"ROW_NUMBER() OVER (PARTITION BY o.el, {o_option}o.ou, p.idx "
+        "ORDER BY o.pe DESC, o.ps DESC) AS rn "
+        "FROM o CROSS JOIN p WHERE o.ps >= p.s AND o.pe <= p.e) "
+        f"SELECT r.el, {r_option}r.k, r.idx, COUNT(*), SUM(r.ex), COUNT(DISTINCT r.ou), "
+        "SUM(r.v), SUM(CASE WHEN r.ex = 1 THEN r.v END), SUM(CASE WHEN r.rn = 1 THEN r.v END) "
+        f"FROM r GROUP BY r.el, {r_option}r.k, r.idx"
+    )
+    params = periods_params + units_params + filter_params
+    keys = grouping.keys()
+    result: EnteredResult = {}
+    for row in _fetch(sql, params):
+        element_id, rest = row[0], row[1:]
+        opt = None
+        if by_option:
+            opt, rest = rest[0], rest[1:]
+        key, idx, observations, exact, units, total, exact_total, last_total = rest
+        if key not in keys:
+            continue
+        result[(element_id, opt, key, idx)] = Entered(
+            observations=int(observations),
+            exact=int(exact or 0),
+            units=int(units),
+            total=to_decimal(total, places),
+            exact_total=to_decimal(exact_total, places),
+            last_total=to_decimal(last_total, places),
+        )
+    return result
+
+
+def _entered_sums(
+    element_ids: Sequence[int],
+    grouping: Grouping,
+    slots: Sequence[Slot],
+    option_ids: Sequence[int] | None,
+) -> EnteredResult:
+    # Flows adding up over time and over units need no latest value, no exact period and no
+    # count of units.
+    table = DataValue._meta.db_table
+    periods_sql, periods_params = _periods_sql(slots)
+    units_sql, units_params = _units_sql(grouping)
+    places = DataValue._meta.get_field("value").decimal_places
+    elements_sql, elements_params = _in_sql("dv.element_id", list(element_ids))
+    filters = [elements_sql, "dv.period_start >= %s", "dv.period_end <= %s"]
+    filter_params = [
+        *elements_params,
+        _day(min(s.start for s in slots)),
+        _day(max(s.end for s in slots)),
+    ]
+    if option_ids is not None:
+        sql, extra = _in_sql("dv.option_id", list(option_ids) or [None])
+        filters.append(sql)
+        filter_params += extra
+    # Values are first added up per key and stored period, then matched to the periods: the
+    # periods are never joined to every value.
+    sql = (
+        f"WITH {periods_sql}, u AS ({units_sql}), "  # noqa: S608
+        "o AS (SELECT dv.element_id AS el, u.k AS k, dv.period_start AS ps, "
+        "dv.period_end AS pe, COUNT(*) AS n, SUM(dv.value) AS v "
+        f"FROM {table} dv JOIN u ON u.id = dv.orgunit_id WHERE {' AND '.join(filters)} "
+        "GROUP BY dv.element_id, u.k, dv.period_start, dv.period_end) "
+        "SELECT o.el, o.k, p.idx, SUM(o.n), 1, SUM(o.v) "
+        "FROM o CROSS JOIN p WHERE o.ps >= p.s AND o.pe <= p.e GROUP BY o.el, o.k, p.idx"
+    )
+    keys = grouping.keys()
+    result: EnteredResult = {}
+    for element_id, key, idx, count, units, total in _fetch(
+        sql, periods_params + units_params + filter_params
+    ):
+        if key in keys:
+            result[(element_id, None, key, idx)] = Entered(
+                observations=int(count),
+                exact=0,
+                units=int(units),
+                total=to_decimal(total, places),
+                exact_total=None,
+                last_total=None,
+            )
+    return result
+
+
+def _entered_sums_rollup(
+    element_ids: Sequence[int], grouping: Grouping, slots: Sequence[Slot]
+) -> EnteredResult:
+    found = values_rollup_query(
+        element_ids, grouping.paths, grouping.length is None, slots, UNION_KEY
+    )
+    keys = grouping.keys()
+    result: EnteredResult = {}
+    for (element_id, key, idx), (count, total) in found.items():
+        if key in keys and count:
+            # Units are not counted here: flows add up over units whatever their number.
+            result[(element_id, None, key, idx)] = Entered(
+                observations=count,
+                exact=0,
+                units=1,
+                total=total,
+                exact_total=None,
+                last_total=None,
+            )
+    return result

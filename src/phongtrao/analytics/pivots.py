@@ -1,0 +1,381 @@
+"""What the interfaces share around a pivot: reading a request, laying out, exporting.
+
+The CLI, the API and the web page read the same parameters (indicators, org, children or
+level, periods, windows) and write the same rows, so a table means the same everywhere.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from phongtrao.accounts.permissions import Action, user_can
+from phongtrao.core.errors import InvalidInput, NotFound
+from phongtrao.core.numbers import decimal_plain, format_vi_number
+from phongtrao.datavalues.periods import Period
+from phongtrao.orgunits.models import OrgUnit
+from phongtrao.orgunits.selectors import MSG_UNIT_NOT_FOUND, orgunit_resolve
+
+from .aggregate import Aggregate, NotAdditive
+from .query import Indicator, Pivot, periods_parse, pivot_table, pivot_units
+
+NOT_ADDITIVE_MARK = "not_additive"
+NOT_ADDITIVE_VI = "không cộng được"
+MISSING_VI = "–"
+MSG_NO_ORG = "Chưa chọn đơn vị."
+MSG_CHILDREN_AND_LEVEL = "Chọn các đơn vị trực thuộc hoặc một cấp, không chọn cả hai."
+MSG_NO_UNITS_UNDER = "{unit} không có đơn vị nào như đã chọn trong khoảng thời gian này."
+
+# The three dimensions of a pivot; two are laid out, the third splits the table.
+DIMENSIONS = {"org": "Đơn vị", "period": "Kỳ", "indicator": "Chỉ tiêu"}
+
+
+@dataclass(frozen=True)
+class PivotRequest:
+    """A pivot asked for by code: what the CLI, the API and the web page all accept."""
+
+    indicators: list[str]
+    org: str = ""
+    org_id: int | None = None
+    hierarchy: str | None = None
+    children: bool = False
+    level: str | None = None
+    periods: str = ""
+    windows: bool = False
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> PivotRequest:
+        """Read the request from query parameters or parsed options (strings or lists)."""
+
+        def text(name: str) -> str:
+            value = params.get(name)
+            if isinstance(value, list | tuple):
+                return ",".join(str(v) for v in value)
+            return "" if value is None else str(value).strip()
+
+        def flag(name: str) -> bool:
+            return text(name).lower() in {"1", "true", "yes", "on"}
+
+        org_id = text("org_id")
+        return cls(
+            indicators=[c.strip() for c in text("indicators").split(",") if c.strip()],
+            org=text("org"),
+            org_id=int(org_id) if org_id.isdigit() else None,
+            hierarchy=text("hierarchy") or None,
+            children=flag("children"),
+            level=text("level") or None,
+            periods=text("periods"),
+            windows=flag("windows"),
+        )
+
+
+@dataclass
+class ResolvedPivot:
+    root: OrgUnit
+    units: list[OrgUnit]
+    periods: list[Period]
+    indicators: list[str]
+
+
+def pivot_resolve(request: PivotRequest, *, user: Any = None) -> ResolvedPivot:
+    """Find the unit, units and periods of a request; with a user, out of scope is not found."""
+    if request.children and request.level:
+        raise InvalidInput(MSG_CHILDREN_AND_LEVEL)
+    periods = periods_parse(request.periods, windows=request.windows)
+    start, end = min(p.start for p in periods), max(p.end for p in periods)
+    if request.org_id is not None:
+        root = OrgUnit.objects.filter(pk=request.org_id).first()
+        if root is None:
+            raise NotFound(MSG_UNIT_NOT_FOUND)
+    elif request.org:
+        root = orgunit_resolve(code=request.org, start=start, end=end, hierarchy=request.hierarchy)
+    else:
+        raise InvalidInput(MSG_NO_ORG)
+    if user is not None and not user_can(user, Action.VIEW_AGGREGATE, root):
+        # A unit out of scope looks like a unit that does not exist.
+        raise NotFound(MSG_UNIT_NOT_FOUND)
+    units = pivot_units(
+        root=root, children=request.children, level=request.level, start=start, end=end
+    )
+    if not units:
+        raise InvalidInput(MSG_NO_UNITS_UNDER.format(unit=root.name))
+    return ResolvedPivot(root, units, periods, request.indicators)
+
+
+def pivot_run(request: PivotRequest, *, user: Any = None, totals: bool = True) -> Pivot:
+    """Resolve and compute a pivot request."""
+    resolved = pivot_resolve(request, user=user)
+    return pivot_table(
+        indicators=resolved.indicators,
+        units=resolved.units,
+        periods=resolved.periods,
+        totals=totals,
+    )
+
+
+# ---- values on the wire ----------------------------------------------------------------------
+
+
+def json_value(value: Aggregate) -> int | float | str | None:
+    """Return a value for JSON: a number, null when missing, "not_additive" when unknowable."""
+    if isinstance(value, NotAdditive):
+        return NOT_ADDITIVE_MARK
+    if value is None:
+        return None
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value)
+
+
+def text_value(value: Aggregate) -> str:
+    """Return a value as plain machine text ("" when missing)."""
+    if isinstance(value, NotAdditive):
+        return NOT_ADDITIVE_MARK
+    return "" if value is None else decimal_plain(value)
+
+
+def vi_value(value: Aggregate, indicator: Indicator | None = None) -> str:
+    """Return a value written the Vietnamese way for a page."""
+    if isinstance(value, NotAdditive):
+        return NOT_ADDITIVE_VI
+    if value is None:
+        return MISSING_VI
+    decimals = indicator.decimals if indicator is not None else None
+    return format_vi_number(value, decimals=decimals)
+
+
+def pivot_rows(table: Pivot) -> dict[str, Any]:
+    """Return {"rows": [...]} as the CLI and the API print them, with "totals" when computed.
+
+    A row is {"indicator", "org", "period", "value"}; a total has null org (all the units) or
+    null period (all the periods). Values that could not be computed (a division by zero in a
+    derived indicator) are null, and listed with the reason under "errors".
+    """
+    rows, errors = [], []
+    for cell in table.cells:
+        rows.append(
+            {
+                "indicator": cell.indicator,
+                "org": cell.org.code,
+                "period": cell.period.code,
+                "value": json_value(cell.value),
+            }
+        )
+        if cell.error:
+            errors.append({**rows[-1], "message": cell.error})
+    result: dict[str, Any] = {"rows": rows}
+    if table.totals:
+        result["totals"] = []
+        for t in table.totals:
+            total = {
+                "indicator": t.indicator,
+                "org": t.org.code if t.org else None,
+                "period": t.period.code if t.period else None,
+                "value": json_value(t.value),
+            }
+            result["totals"].append(total)
+            if t.error:
+                errors.append({**total, "message": t.error})
+    if errors:
+        for error in errors:
+            error.pop("value", None)
+        result["errors"] = errors
+    return result
+
+
+def pivot_csv(table: Pivot) -> str:
+    """Return the cells as CSV: indicator, org, period, value (plain numbers)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["indicator", "org", "period", "value"])
+    for cell in table.cells:
+        writer.writerow([cell.indicator, cell.org.code, cell.period.code, text_value(cell.value)])
+    return buffer.getvalue()
+
+
+# ---- a two-dimensional layout for pages and spreadsheets ------------------------------------
+
+
+@dataclass
+class Header:
+    key: Any
+    label: str
+    detail: str = ""
+
+
+@dataclass
+class Row:
+    header: Header
+    cells: list[Any]  # Cell
+    total: Any = None  # Total over the columns, when it exists
+
+
+@dataclass
+class Grid:
+    """One table of the layout: rows x columns for one item of the third dimension."""
+
+    title: str
+    indicator: Indicator | None
+    columns: list[Header]
+    rows: list[Row]
+    column_totals: list[Any] = field(default_factory=list)  # Total per column
+    corner: Any = None  # Total over rows and columns
+    row_dim: str = "org"
+    col_dim: str = "period"
+
+
+def _headers(table: Pivot, dim: str) -> list[Header]:
+    if dim == "org":
+        return [Header(u, u.name, u.code) for u in table.units]
+    if dim == "period":
+        return [Header(p, p.label_vi, p.span_vi) for p in table.periods]
+    return [Header(i, i.name, i.unit) for i in table.indicators]
+
+
+def _sort_value(value: Aggregate) -> tuple[int, Decimal]:
+    if isinstance(value, Decimal):
+        return (0, value)
+    return (1, Decimal(0))  # missing and not-additive last
+
+
+def pivot_grids(
+    table: Pivot,
+    *,
+    rows: str = "org",
+    cols: str = "period",
+    sort: str = "",
+    descending: bool = False,
+) -> list[Grid]:
+    """Lay the pivot out as tables: rows x cols, one table per item of the third dimension.
+
+    sort names a column by its index, or "label" for the row names; totals shown are those the
+    database computed for the unions, never sums of the cells.
+    """
+    if rows not in DIMENSIONS or cols not in DIMENSIONS or rows == cols:
+        rows, cols = "org", "period"
+    third = next(d for d in DIMENSIONS if d not in (rows, cols))
+    row_headers, col_headers = _headers(table, rows), _headers(table, cols)
+    grids = []
+    for split in _headers(table, third):
+        coordinates: Callable[[Any, Any], dict[str, Any]] = lambda r, c, s=split: {  # noqa: E731
+            rows: r.key,
+            cols: c.key,
+            third: s.key,
+        }
+        indicator = next(
+            (h.key for h in (split, *row_headers, *col_headers) if isinstance(h.key, Indicator)),
+            None,
+        )
+        laid = []
+        for r in row_headers:
+            cells = []
+            for c in col_headers:
+                at = coordinates(r, c)
+                cells.append(table.cell(at["indicator"].code, at["org"], at["period"]))
+            laid.append(Row(r, cells, _total_along(table, rows, r.key, third, split.key)))
+        column_totals = [_total_along(table, cols, c.key, third, split.key) for c in col_headers]
+        corner = _total_along(table, None, None, third, split.key)
+        if sort == "label":
+            laid.sort(key=lambda row: row.header.label, reverse=descending)
+        elif sort.isdigit() and int(sort) < len(col_headers):
+            at = int(sort)
+            present = [row for row in laid if isinstance(row.cells[at].value, Decimal)]
+            absent = [row for row in laid if not isinstance(row.cells[at].value, Decimal)]
+            present.sort(key=lambda row: row.cells[at].value, reverse=descending)
+            laid = present + absent
+        grids.append(
+            Grid(
+                title=split.label,
+                indicator=indicator if third == "indicator" else None,
+                columns=col_headers,
+                rows=laid,
+                column_totals=column_totals,
+                corner=corner,
+                row_dim=rows,
+                col_dim=cols,
+            )
+        )
+    return grids
+
+
+def _total_along(table: Pivot, dim: str | None, key: Any, third: str, split: Any) -> Any:
+    """Return the total that keeps dim at key (and the third dimension at split)."""
+    fixed = {dim: key, third: split} if dim else {third: split}
+    indicator = fixed.get("indicator")
+    if indicator is None:
+        return None  # indicators of different units are never added up
+    return table.total(indicator.code, org=fixed.get("org"), period=fixed.get("period"))
+
+
+def pivot_xlsx(table: Pivot, *, title: str, rows: str = "org", cols: str = "period") -> bytes:
+    """Return the pivot as an XLSX workbook: the laid-out tables, then the flat rows."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Bảng"
+    sheet.append([title])
+    sheet["A1"].font = Font(bold=True, size=13)
+    bold = Font(bold=True)
+    for grid in pivot_grids(table, rows=rows, cols=cols):
+        sheet.append([])
+        sheet.append([grid.title])
+        sheet.cell(sheet.max_row, 1).font = bold
+        has_totals = any(r.total is not None for r in grid.rows)
+        sheet.append(["", *(c.label for c in grid.columns), *(["Tổng"] if has_totals else [])])
+        for cell in sheet[sheet.max_row]:
+            cell.font = bold
+        for row in grid.rows:
+            line = [row.header.label, *(_sheet_value(c.value) for c in row.cells)]
+            if has_totals:
+                line.append(_sheet_value(row.total.value) if row.total else None)
+            sheet.append(line)
+        if any(t is not None for t in grid.column_totals):
+            line = ["Tổng", *(_sheet_value(t.value) if t else None for t in grid.column_totals)]
+            if has_totals:
+                line.append(_sheet_value(grid.corner.value) if grid.corner else None)
+            sheet.append(line)
+            for cell in sheet[sheet.max_row]:
+                cell.font = bold
+    flat = workbook.create_sheet("Dữ liệu")
+    flat.append(["indicator", "org", "org_name", "period", "period_name", "value"])
+    for cell in table.cells:
+        flat.append(
+            [
+                cell.indicator,
+                cell.org.code,
+                cell.org.name,
+                cell.period.code,
+                cell.period.label_vi,
+                _sheet_value(cell.value),
+            ]
+        )
+    sheet.column_dimensions["A"].width = 36
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _sheet_value(value: Aggregate) -> Any:
+    if isinstance(value, NotAdditive):
+        return NOT_ADDITIVE_VI
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def period_options_text(
+    *, kind: str, first_year: int, last_year: int, start: date | None, end: date | None
+) -> str:
+    """Return the periods text for the page's choices: a kind over years, or a date range."""
+    if start and end:
+        return f"{start.isoformat()}..{end.isoformat()}"
+    suffix = {"year": "", "half": "S1", "quarter": "Q1", "month": "01"}.get(kind, "")
+    last = {"year": "", "half": "S2", "quarter": "Q4", "month": "12"}.get(kind, "")
+    return f"{first_year}{suffix}:{last_year}{last}"

@@ -1,0 +1,1 @@
+"""The review report: figures of a subtree over a date range, written up in Vietnamese."""

@@ -1,0 +1,603 @@
+"""The review of a subtree over a date range, as plain data: figures, series and data quality.
+
+Every figure comes from `analytics.selectors.indicator_figure`, so the review says what the
+pivots, the API and the dashboards say.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from phongtrao.analytics.selectors import indicator_figure
+from phongtrao.catalog.models import DataElement, DataSet, ValidationRule
+from phongtrao.datavalues.completeness import Status, completeness_report
+from phongtrao.datavalues.models import DataValue
+from phongtrao.datavalues.periods import Period, PeriodKind, periods_between
+from phongtrao.datavalues.validation import validation_run
+from phongtrao.orgunits.models import Level, OrgUnit
+from phongtrao.registries import models as rm
+from phongtrao.registries.indicators import Figure
+
+# The seed's indicators, in the order of ../shared/indicators.csv and of the review.
+INDICATORS: tuple[str, ...] = (
+    "propaganda_rounds",
+    "propaganda_participants",
+    "model_types",
+    "model_addresses",
+    "self_managed_household_groups",
+    "people_security_teams",
+    "mediation_teams",
+    "fire_prevention_teams",
+    "self_management_organizations",
+    "persons_managed_educated",
+    "rehab_rounds",
+    "rehab_participants",
+    "rehab_quit",
+    "poppy_destroyed_ha",
+    "weapons_explosives_collected",
+    "surrendered_subjects",
+    "surrendered_wanted",
+    "awards_collectives",
+    "awards_individuals",
+)
+# Charted by year and tabulated by child unit.
+MAIN_INDICATORS: tuple[str, ...] = (
+    "propaganda_rounds",
+    "propaganda_participants",
+    "model_addresses",
+    "persons_managed_educated",
+    "rehab_rounds",
+    "rehab_participants",
+    "poppy_destroyed_ha",
+    "weapons_explosives_collected",
+    "surrendered_subjects",
+    "awards_collectives",
+    "awards_individuals",
+)
+ORIGIN_REGISTRY = "registry"
+ORIGIN_VALUES = "values"
+ORIGIN_LABELS = {ORIGIN_REGISTRY: "Sổ theo dõi", ORIGIN_VALUES: "Số liệu nhập theo biểu mẫu"}
+FINDINGS_LISTED = 100
+# Checks that validation_run makes besides the catalog's rules.
+BUILTIN_RULES = {"non_negative": "Giá trị không được âm", "outlier": "Giá trị bất thường"}
+_LEVEL_RANK = {level.value: rank for rank, level in enumerate(Level)}
+# Breakdown keys of registry-derived figures that are not options of the catalog's splits.
+_REGISTRY_CHOICES: dict[str, Any] = {
+    "persons_managed_educated": rm.ReasonCategory,
+    "rehab_participants": rm.RehabOutcome,
+    "rehab_quit": rm.RehabOutcome,
+    "weapons_explosives_collected": rm.HandoverKind,
+}
+_GROUP_TYPE_KEYED = {
+    "model_types",
+    "model_addresses",
+    "self_management_organizations",
+    "self_managed_household_groups",
+    "people_security_teams",
+    "mediation_teams",
+    "fire_prevention_teams",
+}
+
+Progress = Callable[[str, int, int], None]
+
+
+def _quiet(stage: str, done: int, total: int) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class OrgInfo:
+    """The reviewed unit, and the province it lies in (for the place line)."""
+
+    pk: int
+    code: str
+    name: str
+    short_name: str
+    unit_type: str
+    level: str
+    hierarchy: str
+    province_name: str
+    province_short_name: str
+    province_type: str
+
+    @property
+    def area_vi(self) -> str:
+        """Return the unit as written inside a sentence: "tỉnh Hà Giang", "phường Quang Trung"."""
+        return f"{self.unit_type} {self.short_name}".strip()
+
+
+@dataclass(frozen=True)
+class BreakdownItem:
+    key: str
+    label: str
+    value: Decimal
+
+
+@dataclass
+class FigureData:
+    """One indicator over the subtree and range, with its metadata and provenance."""
+
+    code: str
+    name: str
+    short_name: str
+    unit: str
+    value_type: str
+    value: Decimal | None
+    breakdown: list[BreakdownItem] = field(default_factory=list)
+    by_child: dict[str, Decimal] = field(default_factory=dict)
+    sources: int = 0
+    not_additive: bool = False
+    origin: str = ""  # ORIGIN_REGISTRY, ORIGIN_VALUES, or "" when there is no value
+
+
+@dataclass(frozen=True)
+class Child:
+    pk: int
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Slice:
+    """One bar of a chart: a calendar year (or month) cut to the review's range."""
+
+    label: str
+    start: date
+    end: date
+
+
+@dataclass
+class PeriodFigures:
+    start: date
+    end: date
+    figures: dict[str, FigureData]
+
+    @property
+    def has_data(self) -> bool:
+        return any(f.value is not None for f in self.figures.values())
+
+
+@dataclass
+class CompletenessLine:
+    """Reports due and submitted by the entry units under one child, summed over periods."""
+
+    code: str
+    name: str
+    expected: int = 0
+    on_time: int = 0
+    late: int = 0
+    missing: int = 0
+    not_due: int = 0
+
+    @property
+    def submitted(self) -> int:
+        return self.on_time + self.late
+
+    @property
+    def rate(self) -> Decimal | None:
+        """Return the share submitted, in percent, or None when nothing was due."""
+        if not self.expected:
+            return None
+        return Decimal(self.submitted * 100) / Decimal(self.expected)
+
+    def add(self, statuses: list[str]) -> None:
+        self.expected += len(statuses)
+        self.on_time += statuses.count(Status.ON_TIME)
+        self.late += statuses.count(Status.LATE)
+        self.missing += statuses.count(Status.MISSING)
+        self.not_due += statuses.count(Status.NOT_DUE)
+
+
+@dataclass
+class DatasetCompleteness:
+    code: str
+    name: str
+    periods: int
+    rows: list[CompletenessLine]
+    total: CompletenessLine
+
+
+@dataclass(frozen=True)
+class FindingLine:
+    rule: str
+    importance: str
+    message: str
+    org_code: str
+    org_name: str
+    period: str
+
+
+@dataclass(frozen=True)
+class RuleCount:
+    rule: str
+    name: str
+    importance: str
+    count: int
+
+
+@dataclass
+class Quality:
+    completeness: list[DatasetCompleteness] = field(default_factory=list)
+    errors: int = 0
+    warnings: int = 0
+    by_rule: list[RuleCount] = field(default_factory=list)
+    findings: list[FindingLine] = field(default_factory=list)
+
+    @property
+    def findings_total(self) -> int:
+        return self.errors + self.warnings
+
+
+@dataclass
+class Review:
+    org: OrgInfo
+    start: date
+    end: date
+    figures: dict[str, FigureData]
+    children: list[Child]
+    previous: PeriodFigures | None
+    slices: list[Slice]
+    slice_kind: str  # "year" or "month"
+    series: dict[str, list[Decimal | None]]
+    quality: Quality
+
+
+# --- building ------------------------------------------------------------------------------
+
+
+def review_build(*, root: OrgUnit, start: date, end: date, progress: Progress = _quiet) -> Review:
+    """Return the review of root's subtree over [start, end], with the period before it."""
+    Period(PeriodKind.RANGE, start, end)  # raises InvalidInput when start > end
+    elements = _elements()
+    steps = len(INDICATORS) * 2 + len(MAIN_INDICATORS) + 1
+    done = 0
+
+    figures: dict[str, FigureData] = {}
+    for code in INDICATORS:
+        figures[code] = _figure(code, root, start, end, elements, with_origin=True)
+        done += 1
+        progress("số liệu kỳ báo cáo", done, steps)
+
+    before = Period(PeriodKind.RANGE, start, end).previous()
+    previous_figures: dict[str, FigureData] = {}
+    for code in INDICATORS:
+        previous_figures[code] = _figure(code, root, before.start, before.end, elements)
+        done += 1
+        progress("số liệu kỳ trước", done, steps)
+    previous = PeriodFigures(before.start, before.end, previous_figures)
+
+    slices, slice_kind = _slices(start, end)
+    series: dict[str, list[Decimal | None]] = {}
+    for code in MAIN_INDICATORS:
+        if figures[code].value is None:
+            series[code] = [None] * len(slices)
+        else:
+            series[code] = [
+                indicator_figure(code=code, root=root, start=s.start, end=s.end).value
+                for s in slices
+            ]
+        done += 1
+        progress("số liệu theo năm", done, steps)
+
+    quality = _quality(root, start, end)
+    progress("chất lượng số liệu", steps, steps)
+    return Review(
+        org=_org_info(root),
+        start=start,
+        end=end,
+        figures=figures,
+        children=_children(root, start, end, figures),
+        previous=previous if previous.has_data else None,
+        slices=slices,
+        slice_kind=slice_kind,
+        series=series,
+        quality=quality,
+    )
+
+
+def _elements() -> dict[str, DataElement]:
+    qs = DataElement.objects.filter(code__in=INDICATORS).select_related("category_combo")
+    return {e.code: e for e in qs.prefetch_related("category_combo__options")}
+
+
+def _labels(code: str, element: DataElement | None) -> tuple[dict[str, str], list[str]]:
+    """Return the labels of a figure's breakdown keys, and the keys in their usual order."""
+    labels: dict[str, str] = {}
+    order: list[str] = []
+    choices = _REGISTRY_CHOICES.get(code)
+    if choices is not None:
+        for value, label in choices.choices:
+            labels[value] = label
+            order.append(value)
+    if element is not None:
+        for option in element.category_combo.options.all():
+            if option.code == "default":
+                continue
+            labels[option.code] = f"{option.name} ({option.unit})" if option.unit else option.name
+            if option.code not in order:
+                order.append(option.code)
+    if code in _GROUP_TYPE_KEYED:
+        for type_code, name in rm.GroupType.objects.values_list("code", "name"):
+            labels[type_code] = name
+    return labels, order
+
+
+def _figure(
+    code: str,
+    root: OrgUnit,
+    start: date,
+    end: date,
+    elements: dict[str, DataElement],
+    *,
+    with_origin: bool = False,
+) -> FigureData:
+    raw = indicator_figure(code=code, root=root, start=start, end=end)
+    element = elements.get(code)
+    labels, order = _labels(code, element)
+    rank = {key: i for i, key in enumerate(order)}
+    # Known keys in their usual order, then the others by size.
+    keys = sorted(
+        raw.breakdown,
+        key=lambda k: (rank.get(k, len(rank)), -raw.breakdown[k] if k not in rank else 0, k),
+    )
+    return FigureData(
+        code=code,
+        name=element.name if element else code,
+        short_name=element.short_name if element else code,
+        unit=element.unit if element else "",
+        value_type=element.value_type if element else "integer",
+        value=raw.value,
+        breakdown=[BreakdownItem(k, labels.get(k, k), raw.breakdown[k]) for k in keys],
+        by_child=dict(raw.by_child),
+        sources=raw.sources,
+        not_additive=raw.not_additive,
+        origin=_origin(code, root, start, end, raw) if with_origin else "",
+    )
+
+
+def _origin(code: str, root: OrgUnit, start: date, end: date, figure: Figure) -> str:
+    """Return where a figure came from, so the review can link to the rows behind it."""
+    if figure.value is None:
+        return ""
+    entered = DataValue.objects.filter(
+        element__code=code,
+        orgunit__path__startswith=root.path,
+        period_start__gte=start,
+        period_end__lte=end,
+    ).count()
+    # indicator_figure prefers the registries; a figure from entered values counts exactly the
+    # values stored under root for the range as its sources.
+    if entered and figure.sources == entered:
+        return ORIGIN_VALUES
+    return ORIGIN_REGISTRY
+
+
+def _org_info(root: OrgUnit) -> OrgInfo:
+    province = root
+    if root.depth > 1:
+        top = root.ancestor_paths()[0]
+        province = OrgUnit.objects.filter(path=top).first() or root
+    return OrgInfo(
+        pk=root.pk,
+        code=root.code,
+        name=root.name,
+        short_name=root.short_name,
+        unit_type=root.unit_type,
+        level=root.level,
+        hierarchy=root.hierarchy,
+        province_name=province.name,
+        province_short_name=province.short_name,
+        province_type=province.unit_type,
+    )
+
+
+def _children(root: OrgUnit, start: date, end: date, figures: dict[str, FigureData]) -> list[Child]:
+    """Return the children valid during the range, and any other child holding a figure."""
+    with_data = {code for f in figures.values() for code in f.by_child}
+    found = []
+    valid = set(
+        OrgUnit.objects.filter(parent=root).valid_during(start, end).values_list("pk", flat=True)
+    )
+    for unit in OrgUnit.objects.filter(parent=root).order_by("code"):
+        if unit.pk in valid or unit.code in with_data:
+            found.append(Child(unit.pk, unit.code, unit.name))
+    return found
+
+
+def _year_slice(year: Period, start: date, end: date) -> Slice:
+    first, last = max(year.start, start), min(year.end, end)
+    # A year cut by the range says which months it covers: "8-12/2013".
+    whole = first == year.start and last == year.end
+    months = f"{first.month}" if first.month == last.month else f"{first.month}-{last.month}"
+    label = str(year.start.year) if whole else f"{months}/{first.year}"
+    return Slice(label, first, last)
+
+
+def _slices(start: date, end: date) -> tuple[list[Slice], str]:
+    """Cut the range into calendar years, or months when it lies within one or two years."""
+    if end.year - start.year >= 2:
+        years = periods_between(PeriodKind.YEAR, start, end)
+        return [_year_slice(p, start, end) for p in years], "year"
+    months = periods_between(PeriodKind.MONTH, start, end)
+    return [
+        Slice(f"{p.start.month}/{p.start.year}", max(p.start, start), min(p.end, end))
+        for p in months
+    ], "month"
+
+
+# --- data quality --------------------------------------------------------------------------
+
+
+def _datasets_under(root: OrgUnit) -> list[DataSet]:
+    rank = _LEVEL_RANK[root.level]
+    return [d for d in DataSet.objects.order_by("code") if _LEVEL_RANK[d.entry_level] >= rank]
+
+
+def _dataset_completeness(
+    dataset: DataSet, root: OrgUnit, start: date, end: date
+) -> DatasetCompleteness:
+    # Only periods wholly inside the range: the figures use no value of a period that spills out.
+    periods = [
+        p
+        for p in periods_between(
+            PeriodKind(dataset.period_type), start, end, windows=dataset.windows
+        )
+        if p.start >= start and p.end <= end
+    ]
+    lines: dict[str, CompletenessLine] = {}
+    total = CompletenessLine(root.code, root.name)
+    for period in periods:
+        report = completeness_report(dataset=dataset, root=root, period=period)
+        for row in report.rows:
+            line = lines.setdefault(
+                row.orgunit.code, CompletenessLine(row.orgunit.code, row.orgunit.name)
+            )
+            statuses = [u.status for u in row.units]
+            line.add(statuses)
+            total.add(statuses)
+    rows = sorted(lines.values(), key=lambda line: line.code)
+    return DatasetCompleteness(dataset.code, dataset.name, len(periods), rows, total)
+
+
+def _quality(root: OrgUnit, start: date, end: date) -> Quality:
+    quality = Quality()
+    for dataset in _datasets_under(root):
+        quality.completeness.append(_dataset_completeness(dataset, root, start, end))
+    findings = validation_run(root=root, start=start, end=end)
+    counts: dict[tuple[str, str], int] = {}
+    for finding in findings:
+        if finding.blocking:
+            quality.errors += 1
+        else:
+            quality.warnings += 1
+        key = (finding.rule_code, str(finding.importance))
+        counts[key] = counts.get(key, 0) + 1
+    names = dict(ValidationRule.objects.values_list("code", "name")) | BUILTIN_RULES
+    quality.by_rule = [
+        RuleCount(rule, names.get(rule, rule), imp, n) for (rule, imp), n in sorted(counts.items())
+    ]
+    quality.findings = [
+        FindingLine(
+            rule=f.rule_code,
+            importance=str(f.importance),
+            message=f.message,
+            org_code=f.orgunit.code if f.orgunit else "",
+            org_name=f.orgunit.name if f.orgunit else "",
+            period=f.period.label_vi if f.period else "",
+        )
+        for f in findings[:FINDINGS_LISTED]
+    ]
+    return quality
+
+
+# --- JSON ----------------------------------------------------------------------------------
+
+
+def json_number(value: Decimal | None) -> int | float | None:
+    """Return a JSON number: an int when integral, a float otherwise."""
+    if value is None:
+        return None
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value)
+
+
+def _figure_json(figure: FigureData) -> dict[str, Any]:
+    return {
+        "value": json_number(figure.value),
+        "breakdown": [
+            {"key": b.key, "label": b.label, "value": json_number(b.value)}
+            for b in figure.breakdown
+        ],
+        "by_child": {code: json_number(v) for code, v in figure.by_child.items()},
+        "sources": figure.sources,
+    }
+
+
+def review_json(review: Review) -> dict[str, Any]:
+    """Return the review as JSON-ready data: org, from, to and every indicator's figure."""
+    from .narrative import review_narrative
+
+    previous = review.previous
+    return {
+        "org": review.org.code,
+        "from": review.start.isoformat(),
+        "to": review.end.isoformat(),
+        "figures": {code: _figure_json(f) for code, f in review.figures.items()},
+        "org_name": review.org.name,
+        "hierarchy": review.org.hierarchy,
+        "children": {c.code: c.name for c in review.children},
+        "origins": {code: f.origin or None for code, f in review.figures.items()},
+        "previous": None
+        if previous is None
+        else {
+            "from": previous.start.isoformat(),
+            "to": previous.end.isoformat(),
+            "figures": {
+                code: {"value": json_number(f.value), "sources": f.sources}
+                for code, f in previous.figures.items()
+            },
+        },
+        "series": {
+            "kind": review.slice_kind,
+            "periods": [
+                {"label": s.label, "from": s.start.isoformat(), "to": s.end.isoformat()}
+                for s in review.slices
+            ],
+            "values": {
+                code: [json_number(v) for v in values] for code, values in review.series.items()
+            },
+        },
+        "quality": _quality_json(review.quality),
+        "narrative": review_narrative(review).text,
+    }
+
+
+def _line_json(line: CompletenessLine) -> dict[str, Any]:
+    return {
+        "org": line.code,
+        "name": line.name,
+        "expected": line.expected,
+        "submitted": line.submitted,
+        "on_time": line.on_time,
+        "late": line.late,
+        "missing": line.missing,
+        "not_due": line.not_due,
+    }
+
+
+def _quality_json(quality: Quality) -> dict[str, Any]:
+    return {
+        "completeness": [
+            {
+                "dataset": d.code,
+                "name": d.name,
+                "periods": d.periods,
+                "total": _line_json(d.total),
+                "rows": [_line_json(r) for r in d.rows],
+            }
+            for d in quality.completeness
+        ],
+        "validation": {
+            "errors": quality.errors,
+            "warnings": quality.warnings,
+            "by_rule": [
+                {"rule": r.rule, "name": r.name, "importance": r.importance, "count": r.count}
+                for r in quality.by_rule
+            ],
+            "findings": [
+                {
+                    "rule": f.rule,
+                    "importance": f.importance,
+                    "message": f.message,
+                    "org": f.org_code,
+                    "period": f.period,
+                }
+                for f in quality.findings
+            ],
+        },
+    }
