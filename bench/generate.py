@@ -28,6 +28,7 @@ from phongtrao.datavalues.models import DataValue, PeriodFields
 from phongtrao.datavalues.periods import PeriodKind, periods_between
 from phongtrao.orgunits.models import Hierarchy, Level, OrgUnit
 from phongtrao.registries import models as m
+from phongtrao.registries.indicators import SOURCES
 
 SEED = "phongtrao-bench-1"
 START, END = date(2013, 1, 1), date(2025, 6, 30)  # the old tree ends on 30/6/2025
@@ -38,25 +39,7 @@ BATCH = 5000
 # Kept by no registry: every commune enters them monthly.
 ENTERED_ONLY = {"public_tips": "sum", "cases_solved": "sum", "front_members": "last"}
 # A commune without registries reports these (the monthly_movement form) instead.
-SEED_MONTHLY = (
-    "propaganda_rounds",
-    "propaganda_participants",
-    "model_types",
-    "model_addresses",
-    "self_managed_household_groups",
-    "people_security_teams",
-    "mediation_teams",
-    "fire_prevention_teams",
-    "self_management_organizations",
-    "persons_managed_educated",
-    "rehab_rounds",
-    "rehab_participants",
-    "rehab_quit",
-    "poppy_destroyed_ha",
-    "weapons_explosives_collected",
-    "surrendered_subjects",
-    "surrendered_wanted",
-)
+SEED_MONTHLY = tuple(code for code in SOURCES if not code.startswith("awards_"))
 NO_REGISTRY_SHARE = 0.05
 EXTRA_GROUP_TYPES = 22
 TYPE_WEIGHTS = {
