@@ -109,6 +109,15 @@ def progress_printer(label: str):  # type: ignore[no-untyped-def]
     interactive = sys.stderr.isatty()
 
     def report(stage: str, done: int, total: int) -> None:
+        if total <= 0:  # a stream of unknown length: count, no bar
+            line = f"{label}: {done} {stage}"
+            print(
+                f"\r{line}" if interactive else line,
+                end="" if interactive else "\n",
+                file=sys.stderr,
+                flush=True,
+            )
+            return
         width = 30
         filled = int(width * done / total) if total else width
         bar = "█" * filled + "·" * (width - filled)

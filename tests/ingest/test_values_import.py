@@ -153,3 +153,68 @@ def test_excel_template_round_trip(tmp_path, capsys, commune_user, commune):
     capsys.readouterr()
     assert main(["import", str(out), "--user", "xa1"]) == 0
     assert json.loads(capsys.readouterr().out)["summary"]["unchanged"] == 2
+
+
+def test_rows_are_read_a_chunk_at_a_time_and_the_report_stays_bounded(
+    monkeypatch, commune_user, commune
+):
+    from phongtrao.ingest import values as values_module
+    from phongtrao.ingest.values import ValueRow, values_import
+
+    monkeypatch.setattr(values_module, "CHUNK_ROWS", 3)
+    monkeypatch.setattr(values_module, "REPORT_ROWS", 4)
+    pulled, pulled_at_write = [], []
+    real_write = values_module._write
+
+    def spying_write(*args, **kwargs):
+        pulled_at_write.append(len(pulled))
+        return real_write(*args, **kwargs)
+
+    monkeypatch.setattr(values_module, "_write", spying_write)
+    months = ["202301", "202302", "202303", "202304", "202305", "202306", "202307", "202308"]
+
+    def rows():
+        for line, month in enumerate(months, start=2):
+            pulled.append(line)
+            yield ValueRow(
+                line=line,
+                element="propaganda_rounds",
+                orgunit=commune.code,
+                period=month,
+                value=str(line),
+            )
+
+    report = values_import(user=commune_user, rows=rows())
+    assert pulled_at_write == [3, 6, 8]  # each chunk is written before the next is read
+    assert report.summary["create"] == 8 and DataValue.objects.count() == 8
+    assert len(report.outcomes) == 4 and report.as_dict()["rows_omitted"] == 4
+
+
+def test_a_refusal_in_a_later_chunk_undoes_the_earlier_chunks(monkeypatch, commune_user, commune):
+    from phongtrao.ingest import values as values_module
+    from phongtrao.ingest.values import ValueRow, values_import
+
+    monkeypatch.setattr(values_module, "CHUNK_ROWS", 2)
+    rows = [
+        ValueRow(
+            line=i + 2,
+            element="propaganda_rounds",
+            orgunit=commune.code,
+            period=f"20230{i + 1}",
+            value="5",
+        )
+        for i in range(4)
+    ]
+    rows.append(
+        ValueRow(
+            line=6, element="propaganda_rounds", orgunit=commune.code, period="202301", value="6"
+        )
+    )  # the same cell as line 2
+    with pytest.raises(InvalidInput) as caught:
+        values_import(user=commune_user, rows=rows)
+    assert [(r.line, r.reason) for r in caught.value.extra["rows"]] == [
+        (6, "Trùng với dòng 2: cùng chỉ tiêu, đơn vị và kỳ.")
+    ]
+    assert not DataValue.objects.exists()
+    dry = values_import(user=commune_user, rows=rows[:4], dry_run=True)
+    assert dry.summary["create"] == 4 and not DataValue.objects.exists()

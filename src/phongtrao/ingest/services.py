@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,17 +25,28 @@ def _read_text(path: Path) -> str:
         raise InvalidInput(f"Tệp «{path.name}» không phải văn bản UTF-8.") from error
 
 
-def rows_from_file(path: Path, fmt: str) -> list[ValueRow]:
-    """Read a values file into rows (nothing is written)."""
-    if fmt == "csv":
-        from .formats.csv_values import read_values_csv
+def _csv_rows(path: Path) -> Iterator[ValueRow]:
+    from .formats.csv_values import read_values_csv
 
-        return list(read_values_csv(_read_text(path).splitlines()))
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            yield from read_values_csv(handle)
+    except FileNotFoundError as error:
+        raise InvalidInput(f"Không tìm thấy tệp «{path}».") from error
+    except UnicodeDecodeError as error:
+        raise InvalidInput(f"Tệp «{path.name}» không phải văn bản UTF-8.") from error
+
+
+def rows_from_file(path: Path, fmt: str) -> Iterable[ValueRow]:
+    """Return the rows of a values file, streamed where the format allows (nothing written)."""
+    if fmt == "csv":
+        if not path.exists():
+            raise InvalidInput(f"Không tìm thấy tệp «{path}».")
+        return _csv_rows(path)
     readers = _extra_readers()
     if fmt in readers:
-        rows = readers[fmt](path)
         # A reader may return a list that carries `notes` (keys it read but does not store).
-        return rows if isinstance(rows, list) else list(rows)
+        return readers[fmt](path)
     raise InvalidInput(f"Định dạng «{fmt}» chưa được hỗ trợ khi nhập số liệu.")
 
 

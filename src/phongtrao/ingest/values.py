@@ -8,6 +8,7 @@ Re-importing the same rows changes nothing.
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -32,6 +33,9 @@ from phongtrao.orgunits.models import OrgUnit
 from .mapping import resolve_many
 
 MSG_IMPORT_REFUSED = "Tệp có dòng không hợp lệ; chưa ghi gì vào cơ sở dữ liệu."
+CHUNK_ROWS = 2000
+# The report keeps every refused row and the first REPORT_ROWS others; the rest are counted.
+REPORT_ROWS = 5000
 
 Progress = Callable[[str, int, int], None]
 
@@ -68,22 +72,44 @@ class RowOutcome:
 
 @dataclass
 class ImportReport:
+    """Counts for every row; the rows themselves for every refusal and the first REPORT_ROWS."""
+
     dry_run: bool
     outcomes: list[RowOutcome] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    omitted: int = 0
+
+    def add(self, outcome: RowOutcome) -> None:
+        self.counts[outcome.action] = self.counts.get(outcome.action, 0) + 1
+        if outcome.action == "refused" or len(self.outcomes) < REPORT_ROWS:
+            self.outcomes.append(outcome)
+        else:
+            self.omitted += 1
 
     def count(self, action: str) -> int:
-        return sum(1 for o in self.outcomes if o.action == action)
+        return self.counts.get(action, 0)
+
+    @property
+    def refused(self) -> list[RowOutcome]:
+        return [o for o in self.outcomes if o.action == "refused"]
 
     @property
     def summary(self) -> dict[str, int]:
         return {a: self.count(a) for a in ("create", "update", "delete", "unchanged", "refused")}
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "dry_run": self.dry_run,
             "summary": self.summary,
             "rows": [o.as_dict() for o in self.outcomes],
         }
+        if self.omitted:
+            data["rows_omitted"] = self.omitted
+        return data
+
+
+class _Rollback(Exception):
+    """Undo a dry run that wrote so that later rows saw earlier ones."""
 
 
 def _quiet(stage: str, done: int, total: int) -> None:
@@ -99,22 +125,45 @@ def values_import(
     progress: Progress = _quiet,
     file_label: str = "",
 ) -> ImportReport:
-    """Import values atomically; a refused row refuses the whole file unless dry_run."""
-    rows = list(rows)
+    """Import values atomically; a refused row refuses the whole file unless dry_run.
+
+    Rows are read and checked a chunk at a time and each clean chunk is written at once, inside
+    one transaction, so memory does not grow with the file and later rows see earlier ones; a
+    refusal (or a dry run) rolls everything back.
+    """
     report = ImportReport(dry_run=dry_run)
-    with transaction.atomic():
-        planned = _plan(user, rows, report, progress)
-        refused = [o for o in report.outcomes if o.action == "refused"]
-        if refused and not dry_run:
-            raise InvalidInput(
-                MSG_IMPORT_REFUSED,
-                rows=[
-                    RowError(o.line, f"{o.element}.{o.option}" if o.element else None, o.reason)
-                    for o in refused
-                ],
+    seen: dict[int, int] = {}  # a hash of each cell -> its first line: duplicates are refused
+    done = changes = 0
+    try:
+        with transaction.atomic():
+            for chunk in itertools.batched(rows, CHUNK_ROWS):
+                planned = _plan(user, list(chunk), report, seen)
+                done += len(chunk)
+                if not report.count("refused"):
+                    _write(user, planned, source, file_label)
+                    changes += len(planned)
+                progress("kiểm tra và ghi", done, 0)
+            if report.count("refused") and not dry_run:
+                raise InvalidInput(
+                    MSG_IMPORT_REFUSED,
+                    rows=[
+                        RowError(o.line, f"{o.element}.{o.option}" if o.element else None, o.reason)
+                        for o in report.refused
+                    ],
+                )
+            if dry_run:
+                raise _Rollback
+            audit_record(
+                actor=user,
+                action="import.values",
+                source=source,
+                target_type="file",
+                target_id=file_label[:64],
+                summary=f"Nhập tệp {file_label}: {changes} thay đổi",
+                after={"changes": changes, "rows": done},
             )
-        if not dry_run:
-            _write(user, planned, source, progress, file_label)
+    except _Rollback:
+        pass
     report.outcomes.sort(key=lambda o: o.line)
     return report
 
@@ -130,7 +179,9 @@ class _Plan:
     current: DataValue | None
 
 
-def _plan(user: Any, rows: list[ValueRow], report: ImportReport, progress: Progress) -> list[_Plan]:
+def _plan(
+    user: Any, rows: list[ValueRow], report: ImportReport, seen: dict[int, int]
+) -> list[_Plan]:
     elements = resolve_many(
         "element",
         {r.element for r in rows},
@@ -146,16 +197,18 @@ def _plan(user: Any, rows: list[ValueRow], report: ImportReport, progress: Progr
         "option", {r.option for r in rows}, lambda codes: CategoryOption.objects.none()
     )
     planned: list[_Plan] = []
-    seen: dict[tuple, int] = {}
-    for index, row in enumerate(rows, start=1):
+    outcomes: list[RowOutcome] = []
+    for row in rows:
         outcome = RowOutcome(row.line, "refused", row.element, row.orgunit, row.period, row.option)
-        report.outcomes.append(outcome)
+        outcomes.append(outcome)
         try:
             plan = _plan_row(user, row, elements, units, options_by_combo, option_aliases)
         except PhongTraoError as error:
             outcome.reason = error.message
             continue
-        key = (plan.element.pk, plan.option.pk, plan.unit.pk, plan.period.start, plan.period.end)
+        key = hash(
+            (plan.element.pk, plan.option.pk, plan.unit.pk, plan.period.start, plan.period.end)
+        )
         if key in seen:
             outcome.reason = f"Trùng với dòng {seen[key]}: cùng chỉ tiêu, đơn vị và kỳ."
             continue
@@ -175,11 +228,12 @@ def _plan(user: Any, rows: list[ValueRow], report: ImportReport, progress: Progr
                 "create" if plan.current is None else "delete" if plan.value is None else "update"
             )
             planned.append(plan)
-        if index % 500 == 0:
-            progress("kiểm tra", index, len(rows))
-    _check_rules(planned, report)
-    progress("kiểm tra", len(rows), len(rows))
-    return planned
+    _check_rules(planned, outcomes)
+    for outcome in outcomes:
+        report.add(outcome)
+    return [
+        p for p in planned if p.row.line not in {o.line for o in outcomes if o.action == "refused"}
+    ]
 
 
 def _plan_row(
@@ -238,12 +292,12 @@ def _unit_for_period(code: str, period: Period) -> OrgUnit | None:
     return units[0] if len(units) == 1 else None
 
 
-def _check_rules(planned: list[_Plan], report: ImportReport) -> None:
+def _check_rules(planned: list[_Plan], outcomes_list: list[RowOutcome]) -> None:
     """Run the catalog rules on each unit and period as it would be after the import."""
     by_cell: dict[tuple[int, Any, Any], list[_Plan]] = defaultdict(list)
     for plan in planned:
         by_cell[(plan.unit.pk, plan.period.start, plan.period.end)].append(plan)
-    outcomes = {o.line: o for o in report.outcomes}
+    outcomes = {o.line: o for o in outcomes_list}
     rule_elements = {
         rule.code: set(parse_expression(rule.left).element_codes)
         | set(parse_expression(rule.right).element_codes)
@@ -275,12 +329,10 @@ def _check_rules(planned: list[_Plan], report: ImportReport) -> None:
                 )
 
 
-def _write(
-    user: Any, planned: list[_Plan], source: str, progress: Progress, file_label: str
-) -> None:
+def _write(user: Any, planned: list[_Plan], source: str, file_label: str) -> None:
     actor = user if getattr(user, "pk", None) else None
     creates, events = [], []
-    for done, plan in enumerate(planned, start=1):
+    for plan in planned:
         key = value_key(plan.element.pk, plan.option.pk, plan.unit.pk, plan.period)
         label = plan.element.short_name
         common = {
@@ -339,17 +391,5 @@ def _write(
                     **common,
                 )
             )
-        if done % 1000 == 0:
-            progress("ghi", done, len(planned))
     DataValue.objects.bulk_create(creates, batch_size=2000)
     AuditEvent.objects.bulk_create(events, batch_size=2000)
-    audit_record(
-        actor=user,
-        action="import.values",
-        source=source,
-        target_type="file",
-        target_id=file_label[:64],
-        summary=f"Nhập tệp {file_label}: {len(planned)} thay đổi",
-        after={"changes": len(planned)},
-    )
-    progress("ghi", len(planned), len(planned))
