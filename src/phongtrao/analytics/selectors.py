@@ -119,6 +119,18 @@ def _entered_figure(element: DataElement, root: OrgUnit, start: date, end: date)
     return figure
 
 
+def registry_indicator_figure(
+    *, code: str, root: OrgUnit, start: date, end: date
+) -> Figure | None:
+    """Return the indicator computed from the registries alone; None if no registry keeps it."""
+    _check_range(start, end)
+    with analytic_session():
+        registry = source_of().get(code)
+        if registry is None:
+            return None
+        return _registry_figure(code, *registry, root, Slot.of(start, end))
+
+
 def indicator_figure(*, code: str, root: OrgUnit, start: date, end: date) -> Figure:
     """Return one indicator over root's subtree and [start, end] with its own semantics.
 
@@ -138,4 +150,9 @@ def indicator_figure(*, code: str, root: OrgUnit, start: date, end: date) -> Fig
         return _entered_figure(element, root, start, end)
 
 
-__all__ = ["NOT_ADDITIVE", "datavalue_total", "indicator_figure"]
+__all__ = [
+    "NOT_ADDITIVE",
+    "datavalue_total",
+    "indicator_figure",
+    "registry_indicator_figure",
+]
