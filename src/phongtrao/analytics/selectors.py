@@ -119,9 +119,7 @@ def _entered_figure(element: DataElement, root: OrgUnit, start: date, end: date)
     return figure
 
 
-def registry_indicator_figure(
-    *, code: str, root: OrgUnit, start: date, end: date
-) -> Figure | None:
+def registry_indicator_figure(*, code: str, root: OrgUnit, start: date, end: date) -> Figure | None:
     """Return the indicator computed from the registries alone; None if no registry keeps it."""
     _check_range(start, end)
     with analytic_session():
