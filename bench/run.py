@@ -163,7 +163,8 @@ def _worker(args: argparse.Namespace) -> int:
 
     print(f"[{db}] chuẩn bị cơ sở dữ liệu…", file=sys.stderr, flush=True)
     call_command("migrate", verbosity=0)
-    meta_path = _result_path(db, scale).with_suffix(".load.json")
+    # What was loaded, kept beside the kept database for --reuse (not a result).
+    meta_path = SQLITE_DIR / f"{db}-scale{scale:g}.load.json"
     if reuse and meta_path.exists():
         loaded = json.loads(meta_path.read_text(encoding="utf-8"))
         generated_counts, load_seconds = loaded["generated"], loaded["load_seconds"]
@@ -174,7 +175,7 @@ def _worker(args: argparse.Namespace) -> int:
         generated = generate(scale=scale, progress=_progress)
         load_seconds = time.perf_counter() - began
         generated_counts = {"communes": generated.communes, **generated.counts}
-        RESULTS.mkdir(parents=True, exist_ok=True)
+        SQLITE_DIR.mkdir(parents=True, exist_ok=True)
         meta_path.write_text(
             json.dumps({"generated": generated_counts, "load_seconds": load_seconds}) + "\n",
             encoding="utf-8",

@@ -1,22 +1,28 @@
-"""The figures as computed before the SQL engine: Python over rows, an independent oracle.
+"""The figures computed the slow, obvious way: Python over rows, an oracle for the SQL engine.
 
-`registry_figure` (registries/indicators.py) reads registry rows into Python; the entered path
-below rolls up stored values with the pure rules of `analytics.aggregate`.
+Registry rows are read into Python and counted one by one (this was `registry_figure` before
+the SQL engine); stored values are rolled up with the pure rules of `analytics.aggregate`.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Sum
+from django.db.models import Q, QuerySet, Sum
 
 from phongtrao.analytics.aggregate import Aggregate, NotAdditive, Observation, aggregate
 from phongtrao.catalog.models import DataElement
 from phongtrao.datavalues.models import DataValue
 from phongtrao.orgunits.models import OrgUnit
-from phongtrao.registries.indicators import Figure, registry_figure
+from phongtrao.registries import models as m
+from phongtrao.registries.indicators import Figure
+
+# A row: (org unit path, identity for distinct counts, amount, breakdown key)
+Row = tuple[str, Any, Decimal, str]
 
 
 def _observations(qs) -> dict[int, list[Observation]]:
@@ -75,10 +81,159 @@ def _entered_figure(element: DataElement, root: OrgUnit, start: date, end: date)
 
 
 def reference_figure(*, code: str, root: OrgUnit, start: date, end: date) -> Figure:
-    figure = registry_figure(code=code, root=root, start=start, end=end)
+    figure = reference_registry_figure(code=code, root=root, start=start, end=end)
     if figure is not None and figure.value is not None:
         return figure
     element = DataElement.objects.select_related("category_combo").filter(code=code).first()
     if element is None:
         return figure or Figure(code=code, value=None)
     return _entered_figure(element, root, start, end)
+
+
+def _in_range(qs: QuerySet, name: str, start: date, end: date) -> QuerySet:
+    return qs.filter(**{f"{name}__gte": start, f"{name}__lte": end})
+
+
+def _active_groups(root: OrgUnit, start: date, end: date, type_code: str | None) -> Iterable[Row]:
+    # Stocks: the groups active on the range's last day, never a sum over months.
+    qs = m.Group.objects.filter(orgunit__path__startswith=root.path, founded__lte=end).filter(
+        Q(dissolved__isnull=True) | Q(dissolved__gt=end)
+    )
+    if type_code:
+        qs = qs.filter(group_type__code=type_code)
+    for path, pk, type_code_ in qs.values_list("orgunit__path", "pk", "group_type__code"):
+        yield path, pk, Decimal(1), type_code_
+
+
+def _group_types(root: OrgUnit, start: date, end: date) -> Iterable[Row]:
+    for path, _pk, one, type_code in _active_groups(root, start, end, None):
+        yield path, type_code, one, type_code
+
+
+def _people_managed(root: OrgUnit, start: date, end: date) -> Iterable[Row]:
+    qs = m.ManagementEpisode.objects.filter(
+        orgunit__path__startswith=root.path, start__lte=end
+    ).filter(Q(end__isnull=True) | Q(end__gte=start))
+    for path, person, reason in qs.values_list("orgunit__path", "person_id", "reason"):
+        yield path, person, Decimal(1), reason
+
+
+def _rehab_rounds(root: OrgUnit, start: date, end: date) -> Iterable[Row]:
+    qs = _in_range(
+        m.RehabRound.objects.filter(orgunit__path__startswith=root.path), "start", start, end
+    )
+    for path, pk in qs.values_list("orgunit__path", "pk"):
+        yield path, pk, Decimal(1), ""
+
+
+def _rehab_people(root: OrgUnit, start: date, end: date, quit_only: bool) -> Iterable[Row]:
+    qs = m.RehabEnrolment.objects.filter(
+        round__orgunit__path__startswith=root.path, round__start__lte=end
+    ).filter(Q(round__end__isnull=True) | Q(round__end__gte=start))
+    if quit_only:
+        qs = qs.filter(outcome=m.RehabOutcome.QUIT)
+    for path, person, outcome in qs.values_list("round__orgunit__path", "person_id", "outcome"):
+        yield path, person, Decimal(1), outcome
+
+
+def _flow(
+    model: type, date_field: str, amount: str | None, breakdown: str | None = None, **filters: Any
+) -> Callable[[OrgUnit, date, date], Iterable[Row]]:
+    def rows(root: OrgUnit, start: date, end: date) -> Iterable[Row]:
+        qs = _in_range(
+            model.objects.filter(orgunit__path__startswith=root.path, **filters),
+            date_field,
+            start,
+            end,
+        )
+        fields = ["orgunit__path", "pk", amount or "pk"] + ([breakdown] if breakdown else [])
+        for row in qs.values_list(*fields):
+            value = Decimal(row[2]) if amount else Decimal(1)
+            yield row[0], row[1], value, row[3] if breakdown else ""
+
+    return rows
+
+
+def _awards(kind: str) -> Callable[[OrgUnit, date, date], Iterable[Row]]:
+    def rows(root: OrgUnit, start: date, end: date) -> Iterable[Row]:
+        qs = _in_range(
+            m.Commendation.objects.filter(orgunit__path__startswith=root.path, recipient_kind=kind),
+            "decision_date",
+            start,
+            end,
+        )
+        for path, pk, form, authority in qs.values_list("orgunit__path", "pk", "form", "authority"):
+            option = f"{form}_{authority}"
+            yield path, pk, Decimal(1), option if option in m.AWARD_OPTIONS else "khac"
+
+    return rows
+
+
+def _groups_of(type_code: str | None) -> Callable[[OrgUnit, date, date], Iterable[Row]]:
+    return lambda root, start, end: _active_groups(root, start, end, type_code)
+
+
+# code -> (rows, distinct?) : distinct counts count identities, the others add amounts.
+REFERENCE_SOURCES: dict[str, tuple[Callable[[OrgUnit, date, date], Iterable[Row]], bool]] = {
+    "propaganda_rounds": (_flow(m.PropagandaActivity, "date", None), False),
+    "propaganda_participants": (_flow(m.PropagandaActivity, "date", "attendance"), False),
+    "model_types": (_group_types, True),
+    "model_addresses": (_groups_of(None), False),
+    "self_management_organizations": (_groups_of(None), False),
+    "self_managed_household_groups": (_groups_of("lien_gia_tu_quan"), False),
+    "people_security_teams": (_groups_of("to_an_ninh_nhan_dan"), False),
+    "mediation_teams": (_groups_of("to_hoa_giai"), False),
+    "fire_prevention_teams": (_groups_of("to_pccc"), False),
+    "persons_managed_educated": (_people_managed, True),
+    "rehab_rounds": (_rehab_rounds, False),
+    "rehab_participants": (lambda r, s, e: _rehab_people(r, s, e, quit_only=False), True),
+    "rehab_quit": (lambda r, s, e: _rehab_people(r, s, e, quit_only=True), True),
+    "poppy_destroyed_ha": (_flow(m.PoppyEradication, "date", "area_ha"), False),
+    "weapons_explosives_collected": (_flow(m.Handover, "date", "quantity", "kind"), False),
+    "surrendered_subjects": (_flow(m.Surrender, "date", None), False),
+    "surrendered_wanted": (_flow(m.Surrender, "date", None, wanted=True), False),
+    "awards_collectives": (_awards(m.RecipientKind.COLLECTIVE), False),
+    "awards_individuals": (_awards(m.RecipientKind.INDIVIDUAL), False),
+}
+
+
+def _total(rows: list[Row], distinct: bool) -> Decimal:
+    if distinct:
+        return Decimal(len({identity for _, identity, _, _ in rows}))
+    return sum((amount for _, _, amount, _ in rows), Decimal(0))
+
+
+def reference_registry_figure(*, code: str, root: OrgUnit, start: date, end: date) -> Figure | None:
+    """Return the indicator from registry rows read into Python (None: no registry keeps it)."""
+    source = REFERENCE_SOURCES.get(code)
+    if source is None:
+        return None
+    make_rows, distinct = source
+    rows = list(make_rows(root, start, end))
+    if not rows:
+        return Figure(code=code, value=None)
+    child_of = _child_resolver(root)
+    by_child: dict[str, list[Row]] = defaultdict(list)
+    by_key: dict[str, list[Row]] = defaultdict(list)
+    for row in rows:
+        by_child[child_of(row[0])].append(row)
+        if row[3]:
+            by_key[row[3]].append(row)
+    return Figure(
+        code=code,
+        value=_total(rows, distinct),
+        breakdown={k: _total(v, distinct) for k, v in sorted(by_key.items())},
+        by_child={k: _total(v, distinct) for k, v in sorted(by_child.items()) if k},
+        sources=len(rows),
+    )
+
+
+def _child_resolver(root: OrgUnit) -> Callable[[str], str]:
+    """Return a function from a unit path to the code of root's child above it."""
+    depth = len(root.path.rstrip("/").split("/"))
+
+    def child(path: str) -> str:
+        parts = path.rstrip("/").split("/")
+        return parts[depth] if len(parts) > depth else ""
+
+    return child

@@ -12,7 +12,7 @@ from phongtrao.demo.services import demo_load, demo_unload
 from phongtrao.orgunits.models import OrgUnit
 from phongtrao.registries.indicators import SOURCES
 
-from .reference import reference_figure
+from .reference import REFERENCE_SOURCES, reference_figure
 
 START, END = date(2013, 8, 1), date(2023, 5, 30)
 SEED_CODES = list(SOURCES)
@@ -26,8 +26,8 @@ def demo(django_db_setup, django_db_blocker):
         demo_unload()
 
 
-def test_every_registry_indicator_has_a_sql_source():
-    assert set(source_of()) == set(SOURCES)
+def test_every_registry_indicator_has_a_sql_source_and_a_reference():
+    assert set(source_of()) == set(SOURCES) == set(REFERENCE_SOURCES)
 
 
 @pytest.mark.django_db
