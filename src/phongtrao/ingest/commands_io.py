@@ -71,6 +71,8 @@ def handle_import(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         progress=progress_printer("Nhập tệp"),
     )
+    if sys.stderr.isatty():
+        print(file=sys.stderr)  # end the progress line before the report
     print(json.dumps(report, ensure_ascii=False, indent=2))
     return 0
 

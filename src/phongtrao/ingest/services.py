@@ -16,15 +16,6 @@ from .values import ValueRow, values_import
 Progress = Callable[[str, int, int], None]
 
 
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError as error:
-        raise InvalidInput(f"Không tìm thấy tệp «{path}».") from error
-    except UnicodeDecodeError as error:
-        raise InvalidInput(f"Tệp «{path.name}» không phải văn bản UTF-8.") from error
-
-
 def _csv_rows(path: Path) -> Iterator[ValueRow]:
     from .formats.csv_values import read_values_csv
 
