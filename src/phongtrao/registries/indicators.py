@@ -13,6 +13,27 @@ if TYPE_CHECKING:
     from phongtrao.orgunits.models import OrgUnit
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Where a figure came from: how many communes were counted from their records, how many
+    from the values they entered (a commune counts one way for a given period and indicator).
+    """
+
+    record_units: int = 0
+    entered_units: int = 0
+
+    @property
+    def kind(self) -> str:
+        """Return "records", "entered", "both" or "" (nothing counted)."""
+        if self.record_units and self.entered_units:
+            return "both"
+        if self.record_units:
+            return "records"
+        if self.entered_units:
+            return "entered"
+        return ""
+
+
 @dataclass
 class Figure:
     """One indicator's value over a subtree and range, with where it came from."""
@@ -23,6 +44,7 @@ class Figure:
     by_child: dict[str, Decimal] = field(default_factory=dict)
     sources: int = 0
     not_additive: bool = False  # entered distinct counts asked over several periods
+    origin: Origin = field(default_factory=Origin)
 
 
 # The seed's indicators that the registries keep; how each derives (flow, stock, distinct
