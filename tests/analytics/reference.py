@@ -14,12 +14,18 @@ from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
 
-from phongtrao.analytics.aggregate import Aggregate, NotAdditive, Observation, aggregate
+from phongtrao.analytics.aggregate import (
+    NOT_ADDITIVE,
+    Aggregate,
+    NotAdditive,
+    Observation,
+    aggregate,
+)
 from phongtrao.catalog.models import DataElement
 from phongtrao.datavalues.models import DataValue
 from phongtrao.orgunits.models import OrgUnit
 from phongtrao.registries import models as m
-from phongtrao.registries.indicators import Figure
+from phongtrao.registries.indicators import Figure, Origin
 
 # A row: (org unit path, identity for distinct counts, amount, breakdown key)
 Row = tuple[str, Any, Decimal, str]
@@ -51,43 +57,147 @@ def reference_total(
     )
 
 
-def _entered_figure(element: DataElement, root: OrgUnit, start: date, end: date) -> Figure:
+def _in(day: date, start: date, end: date) -> bool:
+    return start <= day <= end
+
+
+def _overlaps(first: date, last: date | None, start: date, end: date) -> bool:
+    return first <= end and (last is None or last >= start)
+
+
+def _dated(model: type, field: str) -> Callable[[int, date, date, date], bool]:
+    def kept(unit_id: int, start: date, end: date, slot_end: date) -> bool:
+        days = model.objects.filter(orgunit_id=unit_id).values_list(field, flat=True)
+        return any(_in(day, start, end) for day in days)
+
+    return kept
+
+
+def _groups_kept(unit_id: int, start: date, end: date, slot_end: date) -> bool:
+    # A stock's registry is kept from its first founding on, whatever the value's period.
+    return any(
+        f <= slot_end
+        for f in m.Group.objects.filter(orgunit_id=unit_id).values_list("founded", flat=True)
+    )
+
+
+def _spans_kept(model: type) -> Callable[[int, date, date, date], bool]:
+    def kept(unit_id: int, start: date, end: date, slot_end: date) -> bool:
+        spans = model.objects.filter(orgunit_id=unit_id).values_list("start", "end")
+        return any(_overlaps(first, last, start, end) for first, last in spans)
+
+    return kept
+
+
+_GROUPS = (
+    "model_types",
+    "model_addresses",
+    "self_management_organizations",
+    "self_managed_household_groups",
+    "people_security_teams",
+    "mediation_teams",
+    "fire_prevention_teams",
+)
+# code -> whether a commune keeps the indicator's registry for a stored value's period
+# (unit id, value start, value end, end of the asked range).
+REFERENCE_KEPT: dict[str, Callable[[int, date, date, date], bool]] = {
+    "propaganda_rounds": _dated(m.PropagandaActivity, "date"),
+    "propaganda_participants": _dated(m.PropagandaActivity, "date"),
+    **dict.fromkeys(_GROUPS, _groups_kept),
+    "persons_managed_educated": _spans_kept(m.ManagementEpisode),
+    "rehab_rounds": _dated(m.RehabRound, "start"),
+    "rehab_participants": _spans_kept(m.RehabRound),
+    "rehab_quit": _spans_kept(m.RehabRound),
+    "poppy_destroyed_ha": _dated(m.PoppyEradication, "date"),
+    "weapons_explosives_collected": _dated(m.Handover, "date"),
+    "surrendered_subjects": _dated(m.Surrender, "date"),
+    "surrendered_wanted": _dated(m.Surrender, "date"),
+    "awards_collectives": _dated(m.Commendation, "decision_date"),
+    "awards_individuals": _dated(m.Commendation, "decision_date"),
+}
+
+
+def _effective_values(code: str, root: OrgUnit, start: date, end: date, option: str | None = None):
+    """Return the stored values under root for the range that count: their commune keeps no
+    registry of the indicator for their period."""
     qs = DataValue.objects.filter(
-        element=element,
+        element__code=code,
         orgunit__path__startswith=root.path,
         period_start__gte=start,
         period_end__lte=end,
-    )
-    value = aggregate(
-        _observations(qs), start, end, element.time_aggregation, element.orgunit_aggregation
-    )
-    figure = Figure(
-        code=element.code,
-        value=None if isinstance(value, NotAdditive) else value,
-        sources=qs.count(),
-        not_additive=isinstance(value, NotAdditive),
-    )
-    if figure.not_additive:
-        return figure
-    for option in element.category_combo.options.exclude(code="default"):
-        part = reference_total(element=element, root=root, start=start, end=end, option=option.code)
-        if isinstance(part, Decimal):
-            figure.breakdown[option.code] = part
-    for child in OrgUnit.objects.filter(parent=root):
-        part = reference_total(element=element, root=child, start=start, end=end)
-        if isinstance(part, Decimal):
-            figure.by_child[child.code] = part
-    return figure
+    ).select_related("option")
+    if option is not None:
+        qs = qs.filter(option__code=option)
+    kept = REFERENCE_KEPT.get(code)
+    return [
+        v for v in qs if kept is None or not kept(v.orgunit_id, v.period_start, v.period_end, end)
+    ]
+
+
+def _entered_total(element: DataElement, values: list[DataValue], start: date, end: date):
+    cells: dict[tuple[int, date, date], Decimal] = defaultdict(Decimal)
+    for v in values:
+        cells[(v.orgunit_id, v.period_start, v.period_end)] += v.value
+    by_unit: dict[int, list[Observation]] = defaultdict(list)
+    for (unit_id, first, last), total in cells.items():
+        by_unit[unit_id].append(Observation(first, last, total))
+    return aggregate(by_unit, start, end, element.time_aggregation, element.orgunit_aggregation)
+
+
+def _combine(records: Aggregate, entered: Aggregate, orgunit: str) -> Aggregate:
+    if entered is None:
+        return records
+    if records is None:
+        return entered
+    if (
+        isinstance(records, NotAdditive)
+        or isinstance(entered, NotAdditive)
+        or orgunit == "distinct"
+    ):
+        return NOT_ADDITIVE
+    return records + entered
 
 
 def reference_figure(*, code: str, root: OrgUnit, start: date, end: date) -> Figure:
-    figure = reference_registry_figure(code=code, root=root, start=start, end=end)
-    if figure is not None and figure.value is not None:
-        return figure
+    """Return the figure by the mixed-source rule, counted the obvious way in Python."""
     element = DataElement.objects.select_related("category_combo").filter(code=code).first()
+    registry = reference_registry_figure(code=code, root=root, start=start, end=end)
     if element is None:
-        return figure or Figure(code=code, value=None)
-    return _entered_figure(element, root, start, end)
+        return registry or Figure(code=code, value=None)
+    records = registry or Figure(code=code, value=None)
+    values = _effective_values(code, root, start, end)
+    how = element.orgunit_aggregation
+    value = _combine(records.value, _entered_total(element, values, start, end), how)
+    figure = Figure(
+        code=code,
+        value=value if isinstance(value, Decimal) else None,
+        not_additive=isinstance(value, NotAdditive),
+        sources=records.sources + len(values),
+        origin=Origin(
+            record_units=records.origin.record_units,
+            entered_units=len({v.orgunit_id for v in values}),
+        ),
+    )
+    if figure.value is None:
+        return figure
+    parts = defaultdict(Decimal, records.breakdown)
+    for option in element.category_combo.options.exclude(code="default"):
+        chosen = _effective_values(code, root, start, end, option=option.code)
+        part = _entered_total(element, chosen, start, end)
+        if isinstance(part, Decimal):
+            parts[option.code] += part
+    figure.breakdown = dict(sorted(parts.items()))
+    for child in OrgUnit.objects.filter(parent=root):
+        child_records = reference_registry_figure(code=code, root=child, start=start, end=end)
+        child_values = _effective_values(code, child, start, end)
+        part = _combine(
+            child_records.value if child_records else None,
+            _entered_total(element, child_values, start, end),
+            how,
+        )
+        if isinstance(part, Decimal):
+            figure.by_child[child.code] = part
+    return figure
 
 
 def _in_range(qs: QuerySet, name: str, start: date, end: date) -> QuerySet:
@@ -225,6 +335,7 @@ def reference_registry_figure(*, code: str, root: OrgUnit, start: date, end: dat
         breakdown={k: _total(v, distinct) for k, v in sorted(by_key.items())},
         by_child={k: _total(v, distinct) for k, v in sorted(by_child.items()) if k},
         sources=len(rows),
+        origin=Origin(record_units=len({path for path, _, _, _ in rows})),
     )
 
 

@@ -188,7 +188,7 @@ def test_rehab_participants_and_quitters_are_people_in_overlapping_rounds(commun
     assert got[("rehab_quit", at, "2022")] == 1
 
 
-def test_registries_come_first_and_entered_values_fill_units_without_them(
+def test_each_commune_counts_from_its_registry_or_its_values_and_the_parent_adds_them(
     commune, sibling_commune, district
 ):
     may = period_parse("202305")
@@ -201,8 +201,8 @@ def test_registries_come_first_and_entered_values_fill_units_without_them(
     got = values(cells)
     assert got[("propaganda_rounds", commune.code, "202305")] == 1
     assert got[("propaganda_rounds", sibling_commune.code, "202305")] == 4
-    # As in indicator_figure: a subtree holding registry rows is counted from them.
-    assert got[("propaganda_rounds", district.code, "202305")] == 1
+    # The district is the roll-up of its communes, whatever each one counts from.
+    assert got[("propaganda_rounds", district.code, "202305")] == 1 + 4
     for cell in cells:
         figure = indicator_figure(code=cell.indicator, root=cell.org, start=may.start, end=may.end)
         assert figure.value == cell.value

@@ -132,3 +132,23 @@ def aggregate(
         for observations in observations_by_orgunit.values()
     )
     return aggregate_orgunits(per_unit, orgunit)
+
+
+def combine_origins(
+    records: Aggregate, entered: Aggregate, orgunit: OrgUnitAggregation | str
+) -> Aggregate:
+    """Add the part counted from records to the part from the values other communes entered.
+
+    Each commune counts one way for a given period (`engine.kept_sql`), so the parts never
+    overlap and add up; but people or model types of a registry cannot be told apart from
+    those behind a bare entered count, so a distinct count with both parts is not additive.
+    """
+    if entered is None:
+        return records
+    if records is None:
+        return entered
+    if isinstance(records, NotAdditive) or isinstance(entered, NotAdditive):
+        return NOT_ADDITIVE
+    if OrgUnitAggregation(orgunit) is OrgUnitAggregation.DISTINCT:
+        return NOT_ADDITIVE
+    return records + entered

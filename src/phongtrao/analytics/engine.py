@@ -260,6 +260,31 @@ def to_decimal(value: Any, places: int = 4) -> Decimal | None:
     return Decimal(value)
 
 
+# ---- which communes keep a registry ----------------------------------------------------------
+
+
+def kept_sql(source: Source, unit: str, start: str, end: str) -> str:
+    """Return SQL that is true when unit keeps source's registry for the period [start, end].
+
+    The one rule for mixed sources: a commune that keeps the registry of an indicator for a
+    period is counted from its records, otherwise from the values it entered. A flow's or a
+    span's registry is kept for a period when one of the commune's records falls in (or
+    overlaps) it; a stock's (groups) from the day the commune's first record was founded, so a
+    stock at a day's end comes whole from the records or whole from the entered values.
+    unit, start and end are SQL expressions (columns of the caller's query).
+    """
+    if source.shape is Shape.STOCK:
+        touches = f"{source.start} <= {end}"
+    elif source.shape is Shape.SPAN:
+        touches = f"{source.start} <= {end} AND ({source.end} IS NULL OR {source.end} >= {start})"
+    else:
+        touches = f"{source.start} >= {start} AND {source.start} <= {end}"
+    return (
+        f"EXISTS (SELECT 1 FROM {source.from_sql} "  # noqa: S608
+        f"WHERE {source.unit} = {unit} AND {touches})"
+    )
+
+
 # ---- registry sources ------------------------------------------------------------------------
 
 # (key, slot index, breakdown key) -> indicator code -> (value, rows counted)
@@ -594,17 +619,25 @@ def entered_query(
     by_option: bool = False,
     option_ids: Sequence[int] | None = None,
     additive: bool = False,
+    kept: Source | None = None,
 ) -> EnteredResult:
     """Return the stored values of the elements for every key of grouping and every slot.
 
     additive: the elements add up over time (flows), so only totals and counts are needed.
+    kept: the registry that also counts these elements; the values of a commune that keeps it
+    for the value's period (a stock: by the slot's end) are left out (`kept_sql`).
     """
     if not element_ids or not slots:
         return {}
-    if additive:
-        if option_ids is None and not by_option and rollup_usable_for_values(grouping.paths):
+    if additive and not (kept is not None and kept.shape is Shape.STOCK):
+        if (
+            kept is None
+            and option_ids is None
+            and not by_option
+            and rollup_usable_for_values(grouping.paths)
+        ):
             return _entered_sums_rollup(element_ids, grouping, slots)
-        return _entered_sums(element_ids, grouping, slots, option_ids)
+        return _entered_sums(element_ids, grouping, slots, option_ids, kept)
     table = DataValue._meta.db_table
     periods_sql, periods_params = _periods_sql(slots)
     units_sql, units_params = _units_sql(grouping)
@@ -623,6 +656,11 @@ def entered_query(
         sql, extra = _in_sql("dv.option_id", list(option_ids) or [None])
         filters.append(sql)
         filter_params += extra
+    slot_filter = ""
+    if kept is not None and kept.shape is Shape.STOCK:
+        slot_filter = f" AND NOT {kept_sql(kept, 'o.ou', 'p.s', 'p.e')}"
+    elif kept is not None:
+        filters.append(f"NOT {kept_sql(kept, 'dv.orgunit_id', 'dv.period_start', 'dv.period_end')}")
     sql = (
         f"WITH {periods_sql}, u AS ({units_sql}), "  # noqa: S608
         # The key rides along from the first join: joining back to u afterwards would leave
@@ -636,7 +674,7 @@ def entered_query(
         "CASE WHEN p.single = 1 AND o.ps = p.s AND o.pe = p.e THEN 1 ELSE 0 END AS ex, "
         f"ROW_NUMBER() OVER (PARTITION BY o.el, {o_option}o.ou, p.idx "
         "ORDER BY o.pe DESC, o.ps DESC) AS rn "
-        "FROM o CROSS JOIN p WHERE o.ps >= p.s AND o.pe <= p.e) "
+        f"FROM o CROSS JOIN p WHERE o.ps >= p.s AND o.pe <= p.e{slot_filter}) "
         f"SELECT r.el, {r_option}r.k, r.idx, COUNT(*), SUM(r.ex), COUNT(DISTINCT r.ou), "
         "SUM(r.v), SUM(CASE WHEN r.ex = 1 THEN r.v END), SUM(CASE WHEN r.rn = 1 THEN r.v END) "
         f"FROM r GROUP BY r.el, {r_option}r.k, r.idx"
@@ -668,6 +706,7 @@ def _entered_sums(
     grouping: Grouping,
     slots: Sequence[Slot],
     option_ids: Sequence[int] | None,
+    kept: Source | None = None,
 ) -> EnteredResult:
     # Flows adding up over time and over units need no latest value, no exact period and no
     # count of units.
@@ -686,6 +725,8 @@ def _entered_sums(
         sql, extra = _in_sql("dv.option_id", list(option_ids) or [None])
         filters.append(sql)
         filter_params += extra
+    if kept is not None:
+        filters.append(f"NOT {kept_sql(kept, 'dv.orgunit_id', 'dv.period_start', 'dv.period_end')}")
     # Values are first added up per key and stored period, then matched to the periods: the
     # periods are never joined to every value.
     sql = (
@@ -734,3 +775,82 @@ def _entered_sums_rollup(
                 last_total=None,
             )
     return result
+
+
+# ---- where a figure comes from ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OriginCounts:
+    """The communes (and rows) behind one figure, by origin."""
+
+    record_units: int = 0
+    record_rows: int = 0
+    entered_units: int = 0
+    entered_rows: int = 0
+
+
+def origin_query(
+    *,
+    source: Source | None,
+    measure: Measure | None,
+    element_id: int | None,
+    root_path: str,
+    start: date,
+    end: date,
+) -> OriginCounts:
+    """Return how many units, and rows, under root_path count from records and from values."""
+    table = OrgUnit._meta.db_table
+    under, under_params = _prefix_sql("d.path", root_path)
+    day = _date_sql()
+    record_units = record_rows = 0
+    if source is not None and measure is not None:
+        if source.shape is Shape.STOCK:
+            counts = f"{source.start} <= {day} AND ({source.end} IS NULL OR {source.end} > {day})"
+            params: list[Any] = [_day(end), _day(end)]
+            if measure.ident is not None:
+                labels = source.ident_labels() if source.ident_labels else {}
+                idents = [k for k, label in labels.items() if label == measure.ident] or [None]
+                sql, extra = _in_sql(source.ident, idents)
+                counts += f" AND {sql}"
+                params += extra
+        elif source.shape is Shape.SPAN:
+            counts = f"{source.start} <= {day} AND ({source.end} IS NULL OR {source.end} >= {day})"
+            params = [_day(end), _day(start)]
+        else:
+            counts = f"{source.start} >= {day} AND {source.start} <= {day}"
+            params = [_day(start), _day(end)]
+        if measure.when:
+            counts += f" AND {measure.when}"
+            params += list(measure.params)
+        rows = "COUNT(DISTINCT " + source.row_id + ")"
+        record_units, record_rows = _fetch(
+            f"SELECT COUNT(DISTINCT {source.unit}), {rows} "  # noqa: S608
+            f"FROM {source.from_sql} JOIN {table} d ON d.id = {source.unit} "
+            f"WHERE {under} AND {counts}",
+            [*under_params, *params],
+        )[0]
+    entered_units = entered_rows = 0
+    if element_id is not None:
+        conditions = [under, "dv.element_id = %s", "dv.period_start >= %s", "dv.period_end <= %s"]
+        params = [*under_params, element_id, _day(start), _day(end)]
+        if source is not None and source.shape is Shape.STOCK:
+            # A stock's registry is kept from a day on: the slot's end is the day that counts.
+            conditions.append(f"NOT {kept_sql(source, 'dv.orgunit_id', 'NULL', day)}")
+            params.append(_day(end))
+        elif source is not None:
+            conditions.append(
+                f"NOT {kept_sql(source, 'dv.orgunit_id', 'dv.period_start', 'dv.period_end')}"
+            )
+        entered_units, entered_rows = _fetch(
+            f"SELECT COUNT(DISTINCT dv.orgunit_id), COUNT(*) "  # noqa: S608
+            f"FROM {DataValue._meta.db_table} dv JOIN {table} d ON d.id = dv.orgunit_id "
+            f"WHERE {' AND '.join(conditions)}",
+            params,
+        )[0]
+    return OriginCounts(
+        record_units=int(record_units or 0),
+        record_rows=int(record_rows or 0),
+        entered_units=int(entered_units or 0),
+        entered_rows=int(entered_rows or 0),
+    )

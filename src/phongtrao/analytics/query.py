@@ -23,7 +23,7 @@ from phongtrao.core.errors import InvalidInput
 from phongtrao.datavalues.periods import Period, PeriodKind, period_parse, periods_between
 from phongtrao.orgunits.models import Level, OrgUnit
 
-from .aggregate import NOT_ADDITIVE, Aggregate, NotAdditive
+from .aggregate import NOT_ADDITIVE, Aggregate, NotAdditive, OrgUnitAggregation, combine_origins
 from .derived import derived_expression
 from .engine import (
     UNION_KEY,
@@ -387,7 +387,7 @@ def _base_values(
     codes: list[str], targets: list[_Target], slots: list[Slot]
 ) -> dict[tuple[str, int, int], Aggregate]:
     registry = source_of()
-    values: dict[tuple[str, int, int], Aggregate] = {}
+    records: dict[tuple[str, int, int], Aggregate] = {}
     wanted: dict[str, list[Measure]] = defaultdict(list)
     sources: dict[str, Source] = {}
     for code in codes:
@@ -410,46 +410,48 @@ def _base_values(
         for (key, si, _split), by_code in found.items():
             for code, (value, _rows) in by_code.items():
                 for ti in members.get(key, ()):
-                    values[(code, ti, si)] = value
+                    records[(code, ti, si)] = value
     elements = {
         e.code: e
         for e in DataElement.objects.filter(code__in=codes).only(
             "id", "code", "time_aggregation", "orgunit_aggregation"
         )
     }
+    entered = _entered_values(elements, groupings, slots)
+    values: dict[tuple[str, int, int], Aggregate] = {}
+    for key in records.keys() | entered.keys():
+        element = elements.get(key[0])
+        how = element.orgunit_aggregation if element else OrgUnitAggregation.SUM
+        values[key] = combine_origins(records.get(key), entered.get(key), how)
+    return values
+
+
+def _entered_values(
+    elements: dict[str, DataElement],
+    groupings: list[tuple[Grouping, dict[str, list[int]]]],
+    slots: list[Slot],
+) -> dict[tuple[str, int, int], Aggregate]:
+    """Return the entered part of each cell: the values of communes not keeping the registry."""
+    registry = source_of()
+    by_source: dict[str, list[DataElement]] = defaultdict(list)
+    for code, element in elements.items():
+        by_source[registry[code][0].name if code in registry else ""].append(element)
+    sources = {source.name: source for source, _measure in registry.values()}
+    by_pk = {e.pk: e for e in elements.values()}
+    values: dict[tuple[str, int, int], Aggregate] = {}
     for grouping, members in groupings:
-        # Entered values count where the registries hold nothing for the cell: ask only for
-        # those elements, units and periods.
-        wanted_elements: dict[int, DataElement] = {}
-        wanted_keys: set[str] = set()
-        wanted_slots: set[int] = set()
-        for code, element in elements.items():
-            for key, indices in members.items():
-                for ti in indices:
-                    for si in range(len(slots)):
-                        if values.get((code, ti, si)) is None:
-                            wanted_elements[element.pk] = element
-                            wanted_keys.add(key)
-                            wanted_slots.add(si)
-        if not wanted_elements:
-            continue
-        asked = grouping if grouping.length is None else Grouping.by_path(sorted(wanted_keys))
-        slot_indices = sorted(wanted_slots)
-        asked_slots = [slots[si] for si in slot_indices]
-        flows = [
-            pk
-            for pk, e in wanted_elements.items()
-            if (e.time_aggregation, e.orgunit_aggregation) == ("sum", "sum")
-        ]
-        others = [pk for pk in wanted_elements if pk not in flows]
-        found = entered_query(flows, asked, asked_slots, additive=True)
-        found.update(entered_query(others, asked, asked_slots))
-        for (element_id, _opt, key, asked_si), entered in found.items():
-            element = wanted_elements[element_id]
-            si = slot_indices[asked_si]
-            for ti in members.get(key, ()):
-                if values.get((element.code, ti, si)) is None:
-                    values[(element.code, ti, si)] = entered.value(
+        for name, group in by_source.items():
+            kept = sources.get(name)
+            flows = [
+                e.pk for e in group if (e.time_aggregation, e.orgunit_aggregation) == ("sum", "sum")
+            ]
+            others = [e.pk for e in group if e.pk not in flows]
+            found = entered_query(flows, grouping, slots, additive=True, kept=kept)
+            found.update(entered_query(others, grouping, slots, kept=kept))
+            for (element_id, _opt, key, si), cell in found.items():
+                element = by_pk[element_id]
+                for ti in members.get(key, ()):
+                    values[(element.code, ti, si)] = cell.value(
                         element.time_aggregation, element.orgunit_aggregation
                     )
     return values

@@ -1,4 +1,5 @@
-"""The one place figures are computed: registries first, entered values where none are kept.
+"""The one place figures are computed: each commune from its records where it keeps them,
+from the values it entered otherwise, then rolled up.
 
 Reports, pivots, dashboards and the API all go through the same SQL (`engine`), so a figure
 means the same everywhere: `indicator_figure` is one cell of a pivot, with its breakdown, its
@@ -12,12 +13,19 @@ from datetime import date
 from decimal import Decimal
 
 from phongtrao.catalog.models import CategoryOption, DataElement
-from phongtrao.datavalues.models import DataValue
+from phongtrao.datavalues.periods import Period, PeriodKind
 from phongtrao.orgunits.models import OrgUnit
-from phongtrao.registries.indicators import Figure
+from phongtrao.registries.indicators import Figure, Origin
 
 from .aggregate import NOT_ADDITIVE, Aggregate, NotAdditive, _check_range
-from .engine import Grouping, Slot, analytic_session, entered_query, source_query
+from .engine import (
+    Grouping,
+    Slot,
+    analytic_session,
+    entered_query,
+    origin_query,
+    source_query,
+)
 from .sources import Measure, Shape, Source, source_of
 
 
@@ -78,47 +86,6 @@ def _registry_figure(
     return figure
 
 
-def _entered_figure(element: DataElement, root: OrgUnit, start: date, end: date) -> Figure:
-    slot = Slot.of(start, end)
-    own = Grouping.by_path([root.path])
-    found = entered_query([element.pk], own, [slot])
-    entered = found.get((element.pk, None, root.path, 0))
-    value = (
-        entered.value(element.time_aggregation, element.orgunit_aggregation) if entered else None
-    )
-    figure = Figure(
-        code=element.code,
-        value=None if isinstance(value, NotAdditive) else value,
-        sources=DataValue.objects.filter(
-            element=element,
-            orgunit__path__startswith=root.path,
-            period_start__gte=start,
-            period_end__lte=end,
-        ).count(),
-        not_additive=isinstance(value, NotAdditive),
-    )
-    if figure.not_additive:
-        return figure
-    options = list(element.category_combo.options.exclude(code="default"))
-    if options:
-        by_option = entered_query([element.pk], own, [slot], by_option=True)
-        for option in options:
-            part = by_option.get((element.pk, option.pk, root.path, 0))
-            total = (
-                part.value(element.time_aggregation, element.orgunit_aggregation) if part else None
-            )
-            if isinstance(total, Decimal):
-                figure.breakdown[option.code] = total
-    for grouping in _child_groupings(root):
-        for (_el, _opt, key, _idx), part in sorted(
-            entered_query([element.pk], grouping, [slot]).items()
-        ):
-            total = part.value(element.time_aggregation, element.orgunit_aggregation)
-            if isinstance(total, Decimal):
-                figure.by_child[_code_of(key)] = total
-    return figure
-
-
 def registry_indicator_figure(*, code: str, root: OrgUnit, start: date, end: date) -> Figure | None:
     """Return the indicator computed from the registries alone; None if no registry keeps it."""
     _check_range(start, end)
@@ -129,23 +96,73 @@ def registry_indicator_figure(*, code: str, root: OrgUnit, start: date, end: dat
         return _registry_figure(code, *registry, root, Slot.of(start, end))
 
 
+def _breakdown(
+    code: str, element: DataElement | None, root: OrgUnit, slot: Slot
+) -> dict[str, Decimal]:
+    """Return a figure's parts: the records' split and the entered values' options, added."""
+    parts: dict[str, Decimal] = defaultdict(Decimal)
+    own = Grouping.by_path([root.path])
+    registry = source_of().get(code)
+    kept = registry[0] if registry else None
+    if registry is not None and (kept.breakdown or kept.shape is Shape.STOCK):
+        source, measure = registry
+        split = source_query(source, [measure], own, [slot], breakdown=True)
+        for (_key, _idx, label), by_code in split.items():
+            part = by_code.get(code, (None, 0))[0]
+            if label and part is not None:
+                parts[label] += part
+    if element is not None:
+        options = {o.pk: o.code for o in element.category_combo.options.exclude(code="default")}
+        if options:
+            found = entered_query([element.pk], own, [slot], by_option=True, kept=kept)
+            for (_el, option_id, _key, _idx), entered in found.items():
+                total = entered.value(element.time_aggregation, element.orgunit_aggregation)
+                if option_id in options and isinstance(total, Decimal):
+                    parts[options[option_id]] += total
+    return dict(sorted(parts.items()))
+
+
 def indicator_figure(*, code: str, root: OrgUnit, start: date, end: date) -> Figure:
     """Return one indicator over root's subtree and [start, end] with its own semantics.
 
-    Registry-derived indicators come from the registries; where a subtree keeps no registry
-    rows for the range, the values entered for it are used instead.
+    Each commune counts from its records where it keeps the indicator's registry for the
+    period, from the values it entered otherwise (`engine.kept_sql`); the figure is the roll-up
+    of those parts, and says how many units each origin counts.
     """
     _check_range(start, end)
+    from .query import pivot, pivot_units
+
+    element = DataElement.objects.select_related("category_combo").filter(code=code).first()
+    registry = source_of().get(code)
+    if element is None and registry is None:
+        return Figure(code=code, value=None)
     with analytic_session():
-        registry = source_of().get(code)
-        if registry is not None:
-            figure = _registry_figure(code, *registry, root, Slot.of(start, end))
-            if figure.value is not None:
-                return figure
-        element = DataElement.objects.select_related("category_combo").filter(code=code).first()
-        if element is None:
-            return Figure(code=code, value=None)
-        return _entered_figure(element, root, start, end)
+        children = pivot_units(root=root, children=True)
+        period = Period(PeriodKind.RANGE, start, end)
+        cells = pivot(indicators=[code], units=[root, *children], periods=[period])
+        value = cells[0].value
+        counts = origin_query(
+            source=registry[0] if registry else None,
+            measure=registry[1] if registry else None,
+            element_id=element.pk if element else None,
+            root_path=root.path,
+            start=start,
+            end=end,
+        )
+        figure = Figure(
+            code=code,
+            value=value if isinstance(value, Decimal) else None,
+            not_additive=isinstance(value, NotAdditive),
+            sources=counts.record_rows + counts.entered_rows,
+            origin=Origin(record_units=counts.record_units, entered_units=counts.entered_units),
+        )
+        if figure.value is None:
+            return figure
+        figure.by_child = {
+            cell.org.code: cell.value for cell in cells[1:] if isinstance(cell.value, Decimal)
+        }
+        figure.breakdown = _breakdown(code, element, root, Slot.of(start, end))
+    return figure
 
 
 __all__ = [
