@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from phongtrao.catalog.indicators import indicator_codes
 from phongtrao.reports.builders import (
-    INDICATORS,
     BreakdownItem,
     FigureData,
     OrgInfo,
@@ -60,7 +60,7 @@ def _figures(
     values: dict[str, str | int | None], breakdowns: dict[str, dict[str, int]]
 ) -> dict[str, FigureData]:
     figures = {}
-    for code in INDICATORS:
+    for code in indicator_codes():
         raw = values.get(code)
         figures[code] = FigureData(
             code=code,

@@ -249,3 +249,46 @@ def test_figures_in_the_text_know_what_they_count():
     assert Fig("poppy_destroyed_ha", "hơn 23,7") in figs
     assert Fig("awards_collectives", "4", "bang_khen_chu_tich_ubnd_tinh") in figs
     assert {f.code for f in figs} == set(seed_review().figures)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "text"),
+    [
+        # The seed: 9 years, 9 months and 30 days; from five years on, the nearest year.
+        (date(2013, 8, 1), date(2023, 5, 30), "10 năm"),
+        (date(2018, 1, 1), date(2023, 6, 30), "6 năm"),  # 5 years 6 months rounds up
+        (date(2018, 1, 1), date(2023, 5, 31), "5 năm"),  # 5 years 5 months rounds down
+        (date(2020, 1, 1), date(2022, 12, 31), "3 năm"),  # whole years at any length
+        (date(2021, 1, 1), date(2022, 6, 30), "18 tháng"),  # shorter: months
+        (date(2022, 1, 1), date(2022, 11, 20), "11 tháng"),  # 10 months 20 days
+        (date(2022, 1, 1), date(2022, 12, 20), "1 năm"),  # 11 months 20 days: 12 months
+        (date(2022, 1, 1), date(2022, 2, 14), "1 tháng"),  # 1 month 14 days
+        (date(2022, 1, 1), date(2022, 1, 31), "1 tháng"),
+        (date(2022, 1, 31), date(2022, 2, 27), "28 ngày"),
+        (date(2023, 8, 1), date(2023, 8, 1), "1 ngày"),
+    ],
+)
+def test_duration_rule(start, end, text):
+    assert duration_vi(start, end) == text
+
+
+def test_weapons_report_their_parts_by_unit_and_add_up_only_within_one():
+    review = seed_review()
+    from phongtrao.reports.builders import BreakdownItem
+    from phongtrao.reports.narrative import unit_totals_vi
+
+    figure = review.figures["weapons_explosives_collected"]
+    figure.breakdown = [
+        BreakdownItem("sung", "Súng (khẩu)", Decimal(120), "khẩu"),
+        BreakdownItem("luu_dan", "Lựu đạn (quả)", Decimal(30), "quả"),
+        BreakdownItem("min", "Mìn (quả)", Decimal(12), "quả"),
+        BreakdownItem("vat_lieu_no", "Vật liệu nổ (kg)", Decimal("15.5"), "kg"),
+    ]
+    assert figure.unit_totals == [
+        ("khẩu", Decimal(120)),
+        ("quả", Decimal(42)),
+        ("kg", Decimal("15.5")),
+    ]
+    assert unit_totals_vi(figure) == "Cộng theo đơn vị tính: 120 khẩu; 42 quả; 15,5 kg"
+    text = review_narrative(review).text
+    assert "(gồm 120 khẩu súng, 30 quả lựu đạn, 12 quả mìn, 15,5 kg vật liệu nổ)" in text

@@ -10,8 +10,9 @@ from docx import Document as open_docx
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from phongtrao.catalog.indicators import indicator_codes, main_codes
 from phongtrao.registries import models as m
-from phongtrao.reports.builders import INDICATORS, MAIN_INDICATORS, review_build
+from phongtrao.reports.builders import review_build
 from phongtrao.reports.drilldown import review_links
 from phongtrao.reports.narrative import review_narrative
 from phongtrao.reports.render import FORMATS, format_check, review_render
@@ -92,7 +93,7 @@ def test_docx_follows_the_administrative_format(review):
     assert header.rows[0].cells[0].text.startswith("CÔNG AN TỈNH HÀ GIANG")
     assert header.rows[0].cells[1].text.startswith("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
     pictures = document.inline_shapes
-    assert len(pictures) == sum(1 for c in MAIN_INDICATORS if review.figures[c].value is not None)
+    assert len(pictures) == sum(1 for c in main_codes() if review.figures[c].value is not None)
 
 
 def test_xlsx_opens_and_holds_the_same_figures(review):
@@ -102,7 +103,7 @@ def test_xlsx_opens_and_holds_the_same_figures(review):
     values = {}
     for row in range(header_row + 1, sheet.max_row + 1):
         values[sheet.cell(row, 2).value] = sheet.cell(row, 5).value
-    assert [c for c in values if "." not in c] == list(INDICATORS)
+    assert [c for c in values if "." not in c] == list(indicator_codes())
     assert values["propaganda_participants"] == 180
     assert values["poppy_destroyed_ha"] == pytest.approx(1.7345)
     assert values["weapons_explosives_collected.dan"] == 150

@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from phongtrao.catalog.indicators import registry_codes
 from phongtrao.catalog.models import DataSet
 from phongtrao.datavalues.completeness import CompletenessReport, completeness_report
 from phongtrao.datavalues.periods import Period, PeriodKind, period_for_date
 from phongtrao.datavalues.validation import Finding, validation_run
 from phongtrao.orgunits.models import OrgUnit
-from phongtrao.registries.indicators import SOURCES
 
 from .aggregate import Aggregate
 from .query import Indicator, pivot_table
@@ -93,7 +93,7 @@ def dashboard_build(
 ) -> Dashboard:
     """Return the dashboard of a unit for a year."""
     this, last = year_spans(year, today)
-    codes = list(SOURCES)
+    codes = list(registry_codes())
     figures_table = pivot_table(indicators=codes, units=[unit], periods=[this, last], totals=False)
     figures = [
         KeyFigure(

@@ -1,7 +1,7 @@
 """The registries as SQL sources: which rows an indicator counts, and how.
 
 Each source is one table (with its joins) read in one query for all of its indicators. Three
-shapes cover every registry-derived indicator of `registries.indicators.SOURCES`:
+shapes cover every indicator that `catalog.indicators` computes from a registry:
 
 - FLOW: dated rows, counted or summed when the date lies in the period (propaganda rounds,
   hand-overs, surrenders...);
@@ -16,12 +16,13 @@ The SQL here holds only column names and constants from this file; values travel
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cache
 
 from django.db.models import Model
 
+from phongtrao.catalog.indicators import INDICATORS, identities
 from phongtrao.registries import models as m
 
 
@@ -133,17 +134,24 @@ def _flow(
     )
 
 
+def _with_identities(measures: tuple[Measure, ...]) -> tuple[Measure, ...]:
+    """Add, after each measure, the indicators the registry defines as equal to it."""
+    equal = identities()
+    found: list[Measure] = []
+    for measure in measures:
+        found.append(measure)
+        found += [
+            replace(measure, code=code) for code, same in equal.items() if same == measure.code
+        ]
+    return tuple(found)
+
+
 @cache
 def registry_sources() -> dict[str, Source]:
     """Return the SQL sources by name (after the apps are loaded: names come from models)."""
     group, episode, rround, enrolment = m.Group, m.ManagementEpisode, m.RehabRound, m.RehabEnrolment
     award, surrender = m.Commendation, m.Surrender
-    group_types = (
-        ("self_managed_household_groups", "lien_gia_tu_quan"),
-        ("people_security_teams", "to_an_ninh_nhan_dan"),
-        ("mediation_teams", "to_hoa_giai"),
-        ("fire_prevention_teams", "to_pccc"),
-    )
+    group_types = tuple((i.code, i.group_type) for i in INDICATORS if i.group_type)
     kind_column = f"f.{_c(award, 'recipient_kind')}"
     sources = [
         _flow(
@@ -179,11 +187,12 @@ def registry_sources() -> dict[str, Source]:
                     where=f"t.{_c(group, 'dissolved')} IS NOT NULL",
                 ),
             ),
-            measures=(
-                Measure("model_addresses", Agg.COUNT),
-                Measure("self_management_organizations", Agg.COUNT),
-                *(Measure(code, Agg.COUNT, ident=type_code) for code, type_code in group_types),
-                Measure("model_types", Agg.DISTINCT),
+            measures=_with_identities(
+                (
+                    Measure("model_addresses", Agg.COUNT),
+                    *(Measure(code, Agg.COUNT, ident=type_code) for code, type_code in group_types),
+                    Measure("model_types", Agg.DISTINCT),
+                )
             ),
         ),
         Source(

@@ -272,6 +272,18 @@ def catalog_load_file(*, path: Path | str, update_existing: bool = True) -> Cata
     return catalog_load(data=data, update_existing=update_existing)
 
 
+def catalog_shipped_document() -> dict[str, Any]:
+    """Return the shipped catalog: the indicator registry's elements and splits, then the
+    data sets, rules and other elements of `data/catalog.json`."""
+    from .indicators import catalog_combos, catalog_elements
+
+    data: dict[str, Any] = json.loads(SHIPPED_CATALOG.read_text(encoding="utf-8"))
+    combos = data.get("category_combos", [])
+    data["category_combos"] = combos[:1] + catalog_combos() + combos[1:]
+    data["elements"] = catalog_elements() + data.get("elements", [])
+    return data
+
+
 def catalog_load_shipped(*, update_existing: bool = True) -> CatalogLoadResult:
     """Load the catalog that ships with Phong Trào (the seed's indicators and rules)."""
-    return catalog_load_file(path=SHIPPED_CATALOG, update_existing=update_existing)
+    return catalog_load(data=catalog_shipped_document(), update_existing=update_existing)

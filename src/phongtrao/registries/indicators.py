@@ -9,6 +9,8 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from phongtrao.catalog.indicators import registry_codes
+
 if TYPE_CHECKING:
     from phongtrao.orgunits.models import OrgUnit
 
@@ -47,29 +49,10 @@ class Figure:
     origin: Origin = field(default_factory=Origin)
 
 
-# The seed's indicators that the registries keep; how each derives (flow, stock, distinct
-# people...) is written once, in phongtrao.analytics.sources, and computed by its SQL engine.
-SOURCES: tuple[str, ...] = (
-    "propaganda_rounds",
-    "propaganda_participants",
-    "model_types",
-    "model_addresses",
-    "self_management_organizations",
-    "self_managed_household_groups",
-    "people_security_teams",
-    "mediation_teams",
-    "fire_prevention_teams",
-    "persons_managed_educated",
-    "rehab_rounds",
-    "rehab_participants",
-    "rehab_quit",
-    "poppy_destroyed_ha",
-    "weapons_explosives_collected",
-    "surrendered_subjects",
-    "surrendered_wanted",
-    "awards_collectives",
-    "awards_individuals",
-)
+# The indicators the registries keep, in the review's order: read from the one indicator
+# registry (phongtrao.catalog.indicators); how each derives (flow, stock, distinct people...) is
+# written once, in phongtrao.analytics.sources, and computed by its SQL engine.
+SOURCES: tuple[str, ...] = registry_codes()
 
 
 def registry_figure(*, code: str, root: OrgUnit, start: date, end: date) -> Figure | None:

@@ -13,74 +13,48 @@ from decimal import Decimal
 from typing import Any
 
 from phongtrao.analytics.selectors import indicator_figure
+from phongtrao.catalog.indicators import (
+    indicator_codes,
+    indicator_get,
+    main_codes,
+    part_units,
+    unit_totals,
+)
 from phongtrao.catalog.models import DataElement, DataSet, ValidationRule
+from phongtrao.core.numbers import format_vi_number
 from phongtrao.datavalues.completeness import Status, completeness_report
-from phongtrao.datavalues.models import DataValue
 from phongtrao.datavalues.periods import Period, PeriodKind, periods_between
 from phongtrao.datavalues.validation import validation_run
 from phongtrao.orgunits.models import Level, OrgUnit
 from phongtrao.registries import models as rm
-from phongtrao.registries.indicators import Figure
+from phongtrao.registries.indicators import Origin
 
-# The seed's indicators, in the order of ../shared/indicators.csv and of the review.
-INDICATORS: tuple[str, ...] = (
-    "propaganda_rounds",
-    "propaganda_participants",
-    "model_types",
-    "model_addresses",
-    "self_managed_household_groups",
-    "people_security_teams",
-    "mediation_teams",
-    "fire_prevention_teams",
-    "self_management_organizations",
-    "persons_managed_educated",
-    "rehab_rounds",
-    "rehab_participants",
-    "rehab_quit",
-    "poppy_destroyed_ha",
-    "weapons_explosives_collected",
-    "surrendered_subjects",
-    "surrendered_wanted",
-    "awards_collectives",
-    "awards_individuals",
-)
-# Charted by year and tabulated by child unit.
-MAIN_INDICATORS: tuple[str, ...] = (
-    "propaganda_rounds",
-    "propaganda_participants",
-    "model_addresses",
-    "persons_managed_educated",
-    "rehab_rounds",
-    "rehab_participants",
-    "poppy_destroyed_ha",
-    "weapons_explosives_collected",
-    "surrendered_subjects",
-    "awards_collectives",
-    "awards_individuals",
-)
-ORIGIN_REGISTRY = "registry"
-ORIGIN_VALUES = "values"
-ORIGIN_LABELS = {ORIGIN_REGISTRY: "Sổ theo dõi", ORIGIN_VALUES: "Số liệu nhập theo biểu mẫu"}
 FINDINGS_LISTED = 100
 # Checks that validation_run makes besides the catalog's rules.
 BUILTIN_RULES = {"non_negative": "Giá trị không được âm", "outlier": "Giá trị bất thường"}
 _LEVEL_RANK = {level.value: rank for rank, level in enumerate(Level)}
-# Breakdown keys of registry-derived figures that are not options of the catalog's splits.
-_REGISTRY_CHOICES: dict[str, Any] = {
-    "persons_managed_educated": rm.ReasonCategory,
-    "rehab_participants": rm.RehabOutcome,
-    "rehab_quit": rm.RehabOutcome,
-    "weapons_explosives_collected": rm.HandoverKind,
+# The registries' choices that label breakdown keys, by the registry's `breakdown` name.
+_BREAKDOWN_CHOICES: dict[str, Any] = {
+    "reason": rm.ReasonCategory,
+    "outcome": rm.RehabOutcome,
+    "handover_kind": rm.HandoverKind,
 }
-_GROUP_TYPE_KEYED = {
-    "model_types",
-    "model_addresses",
-    "self_management_organizations",
-    "self_managed_household_groups",
-    "people_security_teams",
-    "mediation_teams",
-    "fire_prevention_teams",
-}
+NO_DATA = "Chưa có số liệu"
+ENTRY_UNIT = "xã"  # the units that keep records or enter values
+
+
+def origin_vi(origin: Origin) -> str:
+    """Return where a figure came from, in words: "Sổ theo dõi (12 xã)"."""
+    records = f"{format_vi_number(origin.record_units)} {ENTRY_UNIT}"
+    entered = f"{format_vi_number(origin.entered_units)} {ENTRY_UNIT}"
+    if origin.kind == "both":
+        return f"Sổ theo dõi ({records}) và số liệu nhập ({entered})"
+    if origin.kind == "records":
+        return f"Sổ theo dõi ({records})"
+    if origin.kind == "entered":
+        return f"Số liệu nhập theo biểu mẫu ({entered})"
+    return NO_DATA
+
 
 Progress = Callable[[str, int, int], None]
 
@@ -115,6 +89,7 @@ class BreakdownItem:
     key: str
     label: str
     value: Decimal
+    unit: str = ""  # the part's own counting unit, where the parts differ (khẩu, viên, kg...)
 
 
 @dataclass
@@ -131,7 +106,16 @@ class FigureData:
     by_child: dict[str, Decimal] = field(default_factory=dict)
     sources: int = 0
     not_additive: bool = False
-    origin: str = ""  # ORIGIN_REGISTRY, ORIGIN_VALUES, or "" when there is no value
+    origin: Origin = field(default_factory=Origin)  # as the analytics engine reports it
+
+    @property
+    def origin_vi(self) -> str:
+        return origin_vi(self.origin)
+
+    @property
+    def unit_totals(self) -> list[tuple[str, Decimal]]:
+        """Return the parts added up within each counting unit (khẩu, viên, quả, kg, chiếc)."""
+        return unit_totals(self.code, ((b.key, b.value) for b in self.breakdown))
 
 
 @dataclass(frozen=True)
@@ -253,18 +237,19 @@ def review_build(*, root: OrgUnit, start: date, end: date, progress: Progress = 
     """Return the review of root's subtree over [start, end], with the period before it."""
     Period(PeriodKind.RANGE, start, end)  # raises InvalidInput when start > end
     elements = _elements()
-    steps = len(INDICATORS) * 2 + len(MAIN_INDICATORS) + 1
+    codes, main = indicator_codes(), main_codes()
+    steps = len(codes) * 2 + len(main) + 1
     done = 0
 
     figures: dict[str, FigureData] = {}
-    for code in INDICATORS:
-        figures[code] = _figure(code, root, start, end, elements, with_origin=True)
+    for code in codes:
+        figures[code] = _figure(code, root, start, end, elements)
         done += 1
         progress("số liệu kỳ báo cáo", done, steps)
 
     before = Period(PeriodKind.RANGE, start, end).previous()
     previous_figures: dict[str, FigureData] = {}
-    for code in INDICATORS:
+    for code in codes:
         previous_figures[code] = _figure(code, root, before.start, before.end, elements)
         done += 1
         progress("số liệu kỳ trước", done, steps)
@@ -272,7 +257,7 @@ def review_build(*, root: OrgUnit, start: date, end: date, progress: Progress = 
 
     slices, slice_kind = _slices(start, end)
     series: dict[str, list[Decimal | None]] = {}
-    for code in MAIN_INDICATORS:
+    for code in main:
         if figures[code].value is None:
             series[code] = [None] * len(slices)
         else:
@@ -300,7 +285,7 @@ def review_build(*, root: OrgUnit, start: date, end: date, progress: Progress = 
 
 
 def _elements() -> dict[str, DataElement]:
-    qs = DataElement.objects.filter(code__in=INDICATORS).select_related("category_combo")
+    qs = DataElement.objects.filter(code__in=indicator_codes()).select_related("category_combo")
     return {e.code: e for e in qs.prefetch_related("category_combo__options")}
 
 
@@ -308,7 +293,9 @@ def _labels(code: str, element: DataElement | None) -> tuple[dict[str, str], lis
     """Return the labels of a figure's breakdown keys, and the keys in their usual order."""
     labels: dict[str, str] = {}
     order: list[str] = []
-    choices = _REGISTRY_CHOICES.get(code)
+    indicator = indicator_get(code)
+    breakdown = indicator.breakdown if indicator else ""
+    choices = _BREAKDOWN_CHOICES.get(breakdown)
     if choices is not None:
         for value, label in choices.choices:
             labels[value] = label
@@ -320,7 +307,7 @@ def _labels(code: str, element: DataElement | None) -> tuple[dict[str, str], lis
             labels[option.code] = f"{option.name} ({option.unit})" if option.unit else option.name
             if option.code not in order:
                 order.append(option.code)
-    if code in _GROUP_TYPE_KEYED:
+    if breakdown == "group_type":
         for type_code, name in rm.GroupType.objects.values_list("code", "name"):
             labels[type_code] = name
     return labels, order
@@ -332,12 +319,11 @@ def _figure(
     start: date,
     end: date,
     elements: dict[str, DataElement],
-    *,
-    with_origin: bool = False,
 ) -> FigureData:
     raw = indicator_figure(code=code, root=root, start=start, end=end)
     element = elements.get(code)
     labels, order = _labels(code, element)
+    units = part_units(code)
     rank = {key: i for i, key in enumerate(order)}
     # Known keys in their usual order, then the others by size.
     keys = sorted(
@@ -351,29 +337,14 @@ def _figure(
         unit=element.unit if element else "",
         value_type=element.value_type if element else "integer",
         value=raw.value,
-        breakdown=[BreakdownItem(k, labels.get(k, k), raw.breakdown[k]) for k in keys],
+        breakdown=[
+            BreakdownItem(k, labels.get(k, k), raw.breakdown[k], units.get(k, "")) for k in keys
+        ],
         by_child=dict(raw.by_child),
         sources=raw.sources,
         not_additive=raw.not_additive,
-        origin=_origin(code, root, start, end, raw) if with_origin else "",
+        origin=raw.origin,
     )
-
-
-def _origin(code: str, root: OrgUnit, start: date, end: date, figure: Figure) -> str:
-    """Return where a figure came from, so the review can link to the rows behind it."""
-    if figure.value is None:
-        return ""
-    entered = DataValue.objects.filter(
-        element__code=code,
-        orgunit__path__startswith=root.path,
-        period_start__gte=start,
-        period_end__lte=end,
-    ).count()
-    # indicator_figure prefers the registries; a figure from entered values counts exactly the
-    # values stored under root for the range as its sources.
-    if entered and figure.sources == entered:
-        return ORIGIN_VALUES
-    return ORIGIN_REGISTRY
 
 
 def _org_info(root: OrgUnit) -> OrgInfo:
@@ -518,6 +489,17 @@ def _figure_json(figure: FigureData) -> dict[str, Any]:
     }
 
 
+def _origin_json(origin: Origin) -> dict[str, Any] | None:
+    if not origin.kind:
+        return None
+    return {
+        "kind": origin.kind,
+        "record_units": origin.record_units,
+        "entered_units": origin.entered_units,
+        "label": origin_vi(origin),
+    }
+
+
 def review_json(review: Review) -> dict[str, Any]:
     """Return the review as JSON-ready data: org, from, to and every indicator's figure."""
     from .narrative import review_narrative
@@ -531,7 +513,12 @@ def review_json(review: Review) -> dict[str, Any]:
         "org_name": review.org.name,
         "hierarchy": review.org.hierarchy,
         "children": {c.code: c.name for c in review.children},
-        "origins": {code: f.origin or None for code, f in review.figures.items()},
+        "origins": {code: _origin_json(f.origin) for code, f in review.figures.items()},
+        "unit_totals": {
+            code: [{"unit": unit, "value": json_number(value)} for unit, value in f.unit_totals]
+            for code, f in review.figures.items()
+            if f.unit_totals
+        },
         "previous": None
         if previous is None
         else {

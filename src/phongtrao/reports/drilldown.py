@@ -16,7 +16,7 @@ from django.urls import NoReverseMatch, reverse
 from phongtrao.registries.models import AwardForm, GroupType
 from phongtrao.registries.specs import BY_SLUG
 
-from .builders import ORIGIN_REGISTRY, ORIGIN_VALUES, Review
+from .builders import Review
 
 # Paths used when the URL configuration does not (yet) name the pages.
 REGISTRY_LIST_PATH = "/so-theo-doi/{slug}/"
@@ -113,7 +113,7 @@ def review_links(review: Review, *, personal: bool = True, base_url: str = "") -
         if figure is None or figure.value is None:
             return None
         unit_pk = child_pk or review.org.pk
-        if figure.origin == ORIGIN_VALUES:
+        if figure.origin.kind == "entered":
             params = {
                 "chi_tieu": code,
                 "don_vi": str(unit_pk),
@@ -125,7 +125,8 @@ def review_links(review: Review, *, personal: bool = True, base_url: str = "") -
             path = _url("reports_web:values", VALUES_LIST_PATH)
             return f"{base_url}{path}?{urlencode(params)}"
         target = TARGETS.get(code)
-        if target is None or figure.origin != ORIGIN_REGISTRY:
+        # Figures counted (wholly or partly) from records open the records behind them.
+        if target is None or figure.origin.kind not in ("records", "both"):
             return None
         if BY_SLUG[target.slug].personal and not personal:
             return None

@@ -7,10 +7,12 @@ left to the tables.
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from phongtrao.catalog.indicators import AWARD_PHRASES, BY_CODE, INDICATORS
 from phongtrao.core.numbers import format_vi_number
 
 from .builders import FigureData, Review
@@ -92,17 +94,43 @@ def date_vi(day: date) -> str:
     return day.strftime("%d/%m/%Y")
 
 
+# From this many years on, a range is named in whole years, the nearest number of them.
+LONG_SPAN_YEARS = 5
+HALF_MONTH_DAYS = 15
+
+
+def _months_and_days(start: date, end: date) -> tuple[int, int]:
+    """Return the whole calendar months of [start, end] (end included) and the days left over."""
+    after = end + timedelta(days=1)
+    months = (after.year - start.year) * 12 + after.month - start.month
+    if after.day < start.day:
+        months -= 1
+    year, month = divmod(start.month - 1 + months, 12)
+    last_day = calendar.monthrange(start.year + year, month + 1)[1]
+    reached = date(start.year + year, month + 1, min(start.day, last_day))
+    return months, (after - reached).days
+
+
 def duration_vi(start: date, end: date) -> str:
-    """Return the length of a range in words: "10 năm", "6 tháng", "45 ngày"."""
-    days = (end - start).days + 1
-    years = round(days / 365.25)
-    # Reviews round to whole years when within a quarter: 01/8/2013-30/5/2023 is "10 năm".
-    if years >= 1 and abs(days - years * 365.25) <= 92:
+    """Return how long a reviewed range is, in the words a review uses.
+
+    The rule, on calendar months with both ends included (the exact dates are always written
+    beside it): under a month, in days ("20 ngày"); otherwise the months are rounded to the
+    nearest (a half month, 15 days, or more rounds up). A whole number of years is written in
+    years ("1 năm"); from five years on, the nearest whole number of years, six months or more
+    rounding up: 01/8/2013-30/5/2023 is 9 years 9 months 30 days, "10 năm". Shorter ranges
+    stay in months ("6 tháng", "18 tháng").
+    """
+    months, days = _months_and_days(start, end)
+    if months == 0:
+        return f"{days} ngày"
+    months += 1 if days >= HALF_MONTH_DAYS else 0
+    years, rest = divmod(months, 12)
+    if rest == 0:
         return f"{years} năm"
-    months = round(days / 30.44)
-    if days >= 28:
-        return f"{months} tháng"
-    return f"{days} ngày"
+    if years >= LONG_SPAN_YEARS:
+        return f"{years + (1 if rest >= 6 else 0)} năm"
+    return f"{months} tháng"
 
 
 def percent_vi(value: Decimal) -> str:
@@ -153,12 +181,7 @@ def _propaganda(review: Review) -> list[Part]:
     return parts
 
 
-TYPICAL_MODELS = (
-    ("self_managed_household_groups", "nhóm liên gia tự quản"),
-    ("people_security_teams", "tổ an ninh nhân dân"),
-    ("mediation_teams", "tổ hòa giải"),
-    ("fire_prevention_teams", "tổ phòng cháy chữa cháy"),
-)
+TYPICAL_MODELS = tuple((i.code, i.typical_vi) for i in INDICATORS if i.typical_vi)
 
 
 def _models(review: Review) -> list[Part]:
@@ -228,15 +251,13 @@ def _poppy(review: Review) -> list[Part]:
     return ["Vận động triệt phá ", Fig("poppy_destroyed_ha", area), " ha cây thuốc phiện."]
 
 
-# How each weapon kind is counted in a sentence: "120 khẩu súng", "20.000 viên đạn".
-WEAPON_WORDS = {
-    "sung": ("khẩu", "súng"),
-    "dan": ("viên", "đạn"),
-    "luu_dan": ("quả", "lựu đạn"),
-    "min": ("quả", "mìn"),
-    "vat_lieu_no": ("kg", "vật liệu nổ"),
-    "cong_cu_ho_tro": ("chiếc", "công cụ hỗ trợ"),
-}
+UNIT_TOTALS_KEY = "don_vi_tinh"
+
+
+def unit_totals_vi(figure: FigureData) -> str:
+    """Return the parts added up within each unit: "Cộng theo đơn vị tính: 1.282 khẩu; ..."."""
+    totals = "; ".join(f"{number_vi(value)} {unit}" for unit, value in figure.unit_totals)
+    return f"Cộng theo đơn vị tính: {totals}"
 
 
 def _weapons(review: Review) -> list[Part]:
@@ -245,11 +266,14 @@ def _weapons(review: Review) -> list[Part]:
         return []
     parts: list[Part] = ["Vận động nhân dân thu hồi, giao nộp ", _fig(review, code)]
     parts.append(" vũ khí, vật liệu nổ các loại")
+    # Each kind in its own unit ("120 khẩu súng, 20.000 viên đạn"); the total above counts
+    # items, the seed's convention (catalog.indicators).
+    words_of = {p.key: (p.unit_vi, p.noun_vi) for p in BY_CODE[code].parts}
     kinds = []
     for item in review.figures[code].breakdown:
         if not item.value:
             continue
-        unit, noun = WEAPON_WORDS.get(item.key, ("", item.label.lower()))
+        unit, noun = words_of.get(item.key, (item.unit, item.label.lower()))
         words = f" {unit} {noun}" if unit else f" {noun}"
         kinds.append([Fig(code, number_vi(item.value), item.key), words])
     if kinds:
@@ -274,18 +298,6 @@ def _surrenders(review: Review) -> list[Part]:
             " đối tượng đang có lệnh truy nã ra đầu thú.",
         ]
     return []
-
-
-# Who gives which commendation, in the seed's words ("UBND tỉnh tặng bằng khen cho ...").
-AWARD_PHRASES = {
-    "bang_khen_chu_tich_ubnd_tinh": "UBND tỉnh tặng bằng khen cho ",
-    "giay_khen_giam_doc_ca_tinh": "Giám đốc Công an tỉnh tặng giấy khen ",
-    "bang_khen_bo_truong_bca": "Bộ trưởng Bộ Công an tặng bằng khen cho ",
-    "bang_khen_ubtw_mttq": "Ủy ban Trung ương MTTQ Việt Nam tặng bằng khen cho ",
-    "bang_khen_ubmttq_tinh": "Ủy ban MTTQ Việt Nam tỉnh tặng bằng khen cho ",
-    "giay_khen_chu_tich_ubnd_huyen": "Chủ tịch UBND huyện tặng giấy khen ",
-    "khac": "các hình thức khen thưởng khác cho ",
-}
 
 
 def _award_counts(figure: FigureData) -> dict[str, Decimal]:
@@ -348,16 +360,10 @@ SECTIONS = (
 # --- comparison ------------------------------------------------------------------------------
 
 # What each compared figure is called in the comparison sentence, and its unit.
-COMPARED = (
-    ("propaganda_rounds", "số đợt tuyên truyền", " đợt"),
-    ("propaganda_participants", "số lượt người được tuyên truyền", " lượt"),
-    ("model_addresses", "số địa chỉ mô hình tự quản hoạt động", " địa chỉ"),
-    ("persons_managed_educated", "số người lầm lỗi được quản lý, giáo dục, giúp đỡ", " người"),
-    ("rehab_rounds", "số đợt cai nghiện ma túy tại cộng đồng", " đợt"),
-    ("rehab_participants", "số người tham gia cai nghiện", " người"),
-    ("poppy_destroyed_ha", "diện tích cây thuốc phiện bị triệt phá", " ha"),
-    ("weapons_explosives_collected", "số vũ khí, vật liệu nổ thu hồi", ""),
-    ("surrendered_subjects", "số đối tượng ra đầu thú", " đối tượng"),
+COMPARED = tuple(
+    (i.code, i.compared_vi, f" {i.compared_unit_vi}" if i.compared_unit_vi else "")
+    for i in INDICATORS
+    if i.compared_vi
 )
 
 

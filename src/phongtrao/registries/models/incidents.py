@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.core.validators import MinValueValidator
 from django.db import models
 
+from phongtrao.catalog.indicators import part_units
+
 from .common import LeadOrganisation, Record
 from .persons import Person
 
@@ -43,14 +45,8 @@ class HandoverKind(models.TextChoices):
     SUPPORT_TOOL = "cong_cu_ho_tro", "Công cụ hỗ trợ"
 
 
-HANDOVER_UNITS = {
-    HandoverKind.GUN: "khẩu",
-    HandoverKind.AMMUNITION: "viên",
-    HandoverKind.GRENADE: "quả",
-    HandoverKind.MINE: "quả",
-    HandoverKind.EXPLOSIVE: "kg",
-    HandoverKind.SUPPORT_TOOL: "chiếc",
-}
+# Each kind's counting unit, from the indicator registry (khẩu, viên, quả, kg, chiếc).
+HANDOVER_UNITS: dict[str, str] = part_units("weapons_explosives_collected")
 
 
 class Handover(Record):

@@ -15,7 +15,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from ..builders import MAIN_INDICATORS, Review  # noqa: E402
+from phongtrao.catalog.indicators import main_codes  # noqa: E402
+
+from ..builders import Review  # noqa: E402
 from ..narrative import number_vi  # noqa: E402
 
 BAR_COLOUR = "#8b1a1a"
@@ -74,7 +76,7 @@ def review_charts(review: Review) -> list[Chart]:
     per = "năm" if review.slice_kind == "year" else "tháng"
     labels = [s.label for s in review.slices]
     charts = []
-    for code in MAIN_INDICATORS:
+    for code in main_codes():
         figure = review.figures[code]
         values = review.series.get(code, [])
         if figure.value is None or not any(v is not None for v in values):

@@ -11,12 +11,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from phongtrao.catalog.indicators import identities, main_codes
 from phongtrao.core.numbers import format_vi_number
 from phongtrao.orgunits.models import Level
 
 from ..builders import (
-    MAIN_INDICATORS,
-    ORIGIN_LABELS,
     BreakdownItem,
     CompletenessLine,
     FigureData,
@@ -24,7 +23,15 @@ from ..builders import (
     Review,
 )
 from ..drilldown import Linker, no_links
-from ..narrative import Fig, Narrative, Paragraph, change_vi, number_vi, review_narrative
+from ..narrative import (
+    Fig,
+    Narrative,
+    Paragraph,
+    change_vi,
+    number_vi,
+    review_narrative,
+    unit_totals_vi,
+)
 from .charts import Chart, review_charts
 
 MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
@@ -34,7 +41,7 @@ COLUMNS_PER_TABLE = 4
 MISSING = "—"
 BREAKDOWN_ROWS = 8
 # Breakdowns the tables leave to the workbook: one per model type, each worth 1, or a repeat.
-BREAKDOWN_HIDDEN = {"model_types", "self_management_organizations"}
+BREAKDOWN_HIDDEN = {"model_types", *identities()}
 _ROMAN = ("I", "II", "III", "IV", "V", "VI")
 # Police symbol of the issuing level, as in "Số: .../BC-CAT-MTTQ".
 _POLICE_SYMBOL = {Level.PROVINCE: "CAT", Level.DISTRICT: "CAH", Level.COMMUNE: "CAX"}
@@ -240,7 +247,7 @@ def _summary_table(review: Review, link: Linker) -> Table:
             sub = [
                 Cell(""),
                 Cell(f"- {item.label}"),
-                Cell(""),
+                Cell(item.unit),
                 Cell(
                     number_vi(item.value), link(code, key=item.key) if item.key else None, num=True
                 ),
@@ -248,9 +255,15 @@ def _summary_table(review: Review, link: Linker) -> Table:
             sub += [Cell(""), Cell("")] if previous is not None else []
             sub.append(Cell(""))
             rows.append(Row(sub, "sub"))
+        if len(figure.unit_totals) > 1:
+            line = [Cell(""), Cell(f"- {unit_totals_vi(figure)}"), Cell(""), Cell("")]
+            line += [Cell(""), Cell("")] if previous is not None else []
+            rows.append(Row([*line, Cell("")], "sub"))
     note = (
         "Số loại mô hình đếm không trùng lặp trên toàn địa bàn; số người đếm mỗi người một lần. "
-        "Các chỉ tiêu về mô hình, tổ tính tại ngày cuối kỳ."
+        "Các chỉ tiêu về mô hình, tổ tính tại ngày cuối kỳ. Vũ khí, vật liệu nổ, công cụ hỗ trợ "
+        "tính theo đơn vị của từng loại (khẩu, viên, quả, kg, chiếc), chỉ cộng các loại cùng "
+        "đơn vị; tổng số đếm mỗi khẩu, viên, quả, kg, chiếc là một hiện vật."
     )
     return Table("Kết quả các chỉ tiêu", headers, rows, note, widths)
 
@@ -265,7 +278,7 @@ def _header(review: Review, code: str) -> str:
 
 
 def _child_tables(review: Review, link: Linker) -> list[Table]:
-    codes = [c for c in MAIN_INDICATORS if review.figures[c].value is not None]
+    codes = [c for c in main_codes() if review.figures[c].value is not None]
     if not review.children or not codes:
         return []
     level = "đơn vị trực thuộc"
@@ -290,7 +303,7 @@ def _child_tables(review: Review, link: Linker) -> list[Table]:
 
 
 def _year_tables(review: Review) -> list[Table]:
-    codes = [c for c in MAIN_INDICATORS if review.figures[c].value is not None]
+    codes = [c for c in main_codes() if review.figures[c].value is not None]
     if not codes or len(review.slices) < 2:
         return []
     per = "năm" if review.slice_kind == "year" else "tháng"
@@ -339,7 +352,7 @@ def _quality_blocks(review: Review) -> list[Block]:
         Row(
             [
                 Cell(f.name),
-                Cell(ORIGIN_LABELS.get(f.origin, "Chưa có số liệu")),
+                Cell(f.origin_vi),
                 Cell(format_vi_number(f.sources), num=True),
             ]
         )

@@ -13,8 +13,10 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..builders import MAIN_INDICATORS, ORIGIN_LABELS, Review, json_number
-from ..narrative import date_vi, review_title
+from phongtrao.catalog.indicators import main_codes
+
+from ..builders import Review, json_number
+from ..narrative import UNIT_TOTALS_KEY, date_vi, review_title, unit_totals_vi
 
 INTEGER_FORMAT = "#,##0"
 DECIMAL_FORMAT = "#,##0.00"
@@ -92,12 +94,19 @@ def _summary(sheet: Worksheet, review: Review) -> None:
                 cell.number_format = PERCENT_FORMAT
             column = 8
         sheet.cell(row=row, column=column, value=figure.sources).number_format = INTEGER_FORMAT
-        sheet.cell(row=row, column=column + 1, value=ORIGIN_LABELS.get(figure.origin, ""))
+        sheet.cell(
+            row=row, column=column + 1, value=figure.origin_vi if figure.value is not None else ""
+        )
         for item in figure.breakdown:
             row += 1
             sheet.cell(row=row, column=2, value=f"{code}.{item.key}")
             sheet.cell(row=row, column=3, value=f"  - {item.label}").font = ITALIC
+            sheet.cell(row=row, column=4, value=item.unit or None)
             _number(sheet.cell(row=row, column=5), item.value)
+        if len(figure.unit_totals) > 1:
+            row += 1
+            sheet.cell(row=row, column=2, value=f"{code}.{UNIT_TOTALS_KEY}")
+            sheet.cell(row=row, column=3, value=f"  {unit_totals_vi(figure)}").font = ITALIC
 
 
 def _by_child(sheet: Worksheet, review: Review, code: str) -> None:
@@ -124,7 +133,7 @@ def _by_year(sheet: Worksheet, review: Review) -> None:
     labels = [s.label for s in review.slices]
     headers = ["Mã chỉ tiêu", "Chỉ tiêu", "Đơn vị tính", *labels, "Cả giai đoạn"]
     _headers(sheet, row, headers, [30, 40, 12, *[11] * len(labels), 14])
-    for code in MAIN_INDICATORS:
+    for code in main_codes():
         figure = review.figures[code]
         row += 1
         sheet.cell(row=row, column=1, value=code)
@@ -154,7 +163,7 @@ def _quality(sheet: Worksheet, review: Review) -> None:
     for figure in review.figures.values():
         row += 1
         sheet.cell(row=row, column=1, value=figure.name)
-        sheet.cell(row=row, column=2, value=ORIGIN_LABELS.get(figure.origin, "Chưa có số liệu"))
+        sheet.cell(row=row, column=2, value=figure.origin_vi)
         sheet.cell(row=row, column=3, value=figure.sources)
     for dataset in quality.completeness:
         row += 2
@@ -209,7 +218,7 @@ def review_xlsx(review: Review) -> bytes:
     summary = book.active
     summary.title = _sheet_name("Tổng hợp", taken)
     _summary(summary, review)
-    for code in MAIN_INDICATORS:
+    for code in main_codes():
         figure = review.figures[code]
         if figure.value is None or not review.children:
             continue
