@@ -8,11 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from phongtrao.analytics.selectors import registry_indicator_figure
 from phongtrao.orgunits.models import OrgUnit
 from phongtrao.registries import models as m
-from phongtrao.registries.indicators import Origin
-from phongtrao.reports import builders
 
 START, END = date(2022, 1, 1), date(2022, 12, 31)
 
@@ -108,28 +105,3 @@ def world(commune) -> World:
     _award(w.province, "bang_khen", "chu_tich_ubnd_tinh", "ca_nhan", "Nguyễn Thị C")
     _award(w.province, "giay_khen", "giam_doc_ca_tinh", "ca_nhan", "Trần Văn D")
     return w
-
-
-@pytest.fixture(autouse=True)
-def engine_origins(monkeypatch):
-    """Fill `Figure.origin` where the analytics engine does not report it yet.
-
-    A stand-in while the engine learns to count origins (issue 10, deliverable 2): a figure
-    with a value came from the records when the registries give one, else from entered values;
-    one unit each, since the tests here assert kinds, not counts. It leaves alone any origin the
-    engine reports, so it does nothing once the engine fills them.
-    """
-    engine = builders.indicator_figure
-
-    def with_origin(*, code, root, start, end):
-        figure = engine(code=code, root=root, start=start, end=end)
-        if figure.value is None or figure.origin.kind:
-            return figure
-        records = registry_indicator_figure(code=code, root=root, start=start, end=end)
-        if records is not None and records.value is not None:
-            figure.origin = Origin(record_units=1)
-        else:
-            figure.origin = Origin(entered_units=1)
-        return figure
-
-    monkeypatch.setattr(builders, "indicator_figure", with_origin)

@@ -24,18 +24,18 @@ ORIGINS = {
     "weapons_explosives_collected": Origin(record_units=1250, entered_units=3),
 }
 LABELS = {
-    "propaganda_rounds": "Sổ theo dõi (12 xã)",
-    "poppy_destroyed_ha": "Số liệu nhập theo biểu mẫu (3 xã)",
-    "weapons_explosives_collected": "Sổ theo dõi (1.250 xã) và số liệu nhập (3 xã)",
+    "propaganda_rounds": "Sổ theo dõi (12 đơn vị)",
+    "poppy_destroyed_ha": "Số liệu nhập theo biểu mẫu (3 đơn vị)",
+    "weapons_explosives_collected": "Sổ theo dõi (1.250 đơn vị) và số liệu nhập (3 đơn vị)",
 }
 
 
 @pytest.mark.parametrize(
     ("origin", "text"),
     [
-        (Origin(record_units=12), "Sổ theo dõi (12 xã)"),
-        (Origin(entered_units=3), "Số liệu nhập theo biểu mẫu (3 xã)"),
-        (Origin(record_units=12, entered_units=3), "Sổ theo dõi (12 xã) và số liệu nhập (3 xã)"),
+        (Origin(record_units=12), "Sổ theo dõi (12 đơn vị)"),
+        (Origin(entered_units=3), "Số liệu nhập theo biểu mẫu (3 đơn vị)"),
+        (Origin(record_units=12, entered_units=3), "Sổ theo dõi (12 đơn vị) và số liệu nhập (3 đơn vị)"),
         (Origin(), "Chưa có số liệu"),
     ],
 )

@@ -40,11 +40,11 @@ _BREAKDOWN_CHOICES: dict[str, Any] = {
     "handover_kind": rm.HandoverKind,
 }
 NO_DATA = "Chưa có số liệu"
-ENTRY_UNIT = "xã"  # the units that keep records or enter values
+ENTRY_UNIT = "đơn vị"  # communes mostly; awards are recorded at the province too
 
 
 def origin_vi(origin: Origin) -> str:
-    """Return where a figure came from, in words: "Sổ theo dõi (12 xã)"."""
+    """Return where a figure came from, in words: "Sổ theo dõi (12 đơn vị)"."""
     records = f"{format_vi_number(origin.record_units)} {ENTRY_UNIT}"
     entered = f"{format_vi_number(origin.entered_units)} {ENTRY_UNIT}"
     if origin.kind == "both":
