@@ -278,9 +278,7 @@ def cells_check(
             decision.reason = reason
             continue
         if cell.option.combo_id != cell.element.category_combo_id:
-            decision.reason = MSG_OPTION.format(
-                option=cell.option.code, element=cell.element.code
-            )
+            decision.reason = MSG_OPTION.format(option=cell.option.code, element=cell.element.code)
             continue
         try:
             decision.value = value_parse(cell.element, cell.raw)
@@ -398,10 +396,9 @@ def _flag_outliers(batch: Batch, changing: list[Decision], history_periods: int)
     if len(bounds) == len(cells):
         qs = qs.filter(period_end__gte=min(bounds))
     history: dict[tuple[int, int, int, str], dict[tuple[date, date], Decimal]] = defaultdict(dict)
-    for element_id, option_id, unit_id, kind, start, end, value in qs.values_list(
-        "element_id", "option_id", "orgunit_id", "period_kind", "period_start", "period_end", "value"
-    ):
-        history[(element_id, option_id, unit_id, kind)][(start, end)] = value
+    columns = ("element_id", "option_id", "orgunit_id", "period_kind")
+    for *key, start, end, value in qs.values_list(*columns, "period_start", "period_end", "value"):
+        history[tuple(key)][(start, end)] = value  # type: ignore[index]
     # Earlier periods of the same batch count as history, whatever the chunking.
     for d in valued:
         c = d.cell
