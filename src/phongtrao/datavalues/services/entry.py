@@ -27,6 +27,7 @@ from .write import (
     SaveResult,
     cells_check,
     cells_write,
+    dataset_assignments,
     target_refusal,
     value_key,
     value_parse,
@@ -67,7 +68,12 @@ def entry_check_target(*, user: Any, dataset: DataSet, orgunit: OrgUnit, period:
     """Raise unless user may enter dataset for orgunit and period."""
     if not user_can(user, Action.ENTER_DATA, orgunit):
         raise NotFound(MSG_NOT_ALLOWED)
-    reason = target_refusal(dataset=dataset, orgunit=orgunit, period=period)
+    reason = target_refusal(
+        dataset=dataset,
+        orgunit=orgunit,
+        period=period,
+        assigned=dataset_assignments([dataset.pk]).get(dataset.pk, frozenset()),
+    )
     if reason is not None:
         raise InvalidInput(reason)
 

@@ -40,6 +40,7 @@ from ..validation import Finding, outlier_finding, rule_specs, rules_violated
 MSG_OUT_OF_SCOPE = "Không có đơn vị «{code}» trong phạm vi bạn được nhập liệu."
 MSG_NOT_IN_DATASET = "Chỉ tiêu «{code}» không thuộc biểu mẫu nào nên không nhập được."
 MSG_WRONG_LEVEL = "Biểu mẫu «{dataset}» được nhập ở {level}, không phải {unit}."
+MSG_NOT_ASSIGNED = "Biểu mẫu «{dataset}» không được giao cho {unit}."
 MSG_WRONG_PERIOD = "Kỳ «{period}» không đúng loại kỳ của biểu mẫu «{dataset}»."
 MSG_UNIT_INVALID = "{unit} không còn hiệu lực trong kỳ {period}."
 MSG_LOCKED = (
@@ -153,9 +154,22 @@ class SaveResult:
 # Pure checks ------------------------------------------------------------------------------------
 
 
-def target_refusal(*, dataset: DataSet, orgunit: OrgUnit, period: Period) -> str | None:
-    """Return why values of dataset cannot be entered for orgunit and period (None: they can)."""
-    if orgunit.level != dataset.entry_level:
+def target_refusal(
+    *,
+    dataset: DataSet,
+    orgunit: OrgUnit,
+    period: Period,
+    assigned: frozenset[int] = frozenset(),
+) -> str | None:
+    """Return why values of dataset cannot be entered for orgunit and period (None: they can).
+
+    assigned: the ids of the units the data set is assigned to (DHIS2); empty means every unit
+    at the data set's entry level.
+    """
+    if assigned:
+        if orgunit.pk not in assigned:
+            return MSG_NOT_ASSIGNED.format(dataset=dataset.name, unit=orgunit.name)
+    elif orgunit.level != dataset.entry_level:
         return MSG_WRONG_LEVEL.format(
             dataset=dataset.name, level=Level(dataset.entry_level).label.lower(), unit=orgunit.name
         )
@@ -208,6 +222,15 @@ def datasets_of_elements(element_ids: Iterable[int]) -> dict[int, list[DataSet]]
     return found
 
 
+def dataset_assignments(dataset_ids: Iterable[int]) -> dict[int, frozenset[int]]:
+    """Return, per data set id, the ids of the units it is assigned to (if any)."""
+    units: dict[int, set[int]] = defaultdict(set)
+    through = DataSet.orgunits.through.objects.filter(dataset_id__in=set(dataset_ids))
+    for dataset_id, unit_id in through.values_list("dataset_id", "orgunit_id"):
+        units[dataset_id].add(unit_id)
+    return {k: frozenset(v) for k, v in units.items()}
+
+
 def _unit_periods(cells: list[Cell]) -> set[tuple[int, date, date]]:
     return {(c.orgunit.pk, c.period.start, c.period.end) for c in cells}
 
@@ -254,6 +277,7 @@ def cells_check(
 ) -> Batch:
     """Decide every cell of a batch; write nothing, lock the stored values read."""
     datasets = datasets_of_elements(c.element.pk for c in cells)
+    assignments = dataset_assignments(d.pk for ds in datasets.values() for d in ds)
     stored = _stored(cells, lock=True)
     current_of = {
         (dv.element_id, dv.option_id, dv.orgunit_id, dv.period_start, dv.period_end): dv
@@ -273,7 +297,7 @@ def cells_check(
             if not allowed[unit.pk]:
                 decision.reason = MSG_OUT_OF_SCOPE.format(code=unit.code)
                 continue
-        fitting, reason = _fitting(datasets.get(cell.element.pk, []), cell)
+        fitting, reason = _fitting(datasets.get(cell.element.pk, []), assignments, cell)
         if not fitting:
             decision.reason = reason
             continue
@@ -309,12 +333,20 @@ def cells_check(
     return batch
 
 
-def _fitting(candidates: list[DataSet], cell: Cell) -> tuple[list[DataSet], str]:
+def _fitting(
+    candidates: list[DataSet], assignments: dict[int, frozenset[int]], cell: Cell
+) -> tuple[list[DataSet], str]:
     """Return the element's data sets that take this unit and period, or why none does."""
     if not candidates:
         return [], MSG_NOT_IN_DATASET.format(code=cell.element.code)
     reasons = [
-        target_refusal(dataset=d, orgunit=cell.orgunit, period=cell.period) for d in candidates
+        target_refusal(
+            dataset=d,
+            orgunit=cell.orgunit,
+            period=cell.period,
+            assigned=assignments.get(d.pk, frozenset()),
+        )
+        for d in candidates
     ]
     fitting = [d for d, reason in zip(candidates, reasons, strict=True) if reason is None]
     return fitting, "" if fitting else str(reasons[0])
