@@ -1,4 +1,4 @@
-"""Stored values the write path would refuse today (written by older importers), and their removal."""
+"""Stored values the write path would refuse today (old importers wrote them), and removal."""
 
 from __future__ import annotations
 
