@@ -234,6 +234,17 @@ ADX_METADATA = {
             "domainType": "AGGREGATE",
         },
     ],
+    # Values are stored only for an element of a data set assigned to the unit.
+    "dataSets": [
+        {
+            "id": "MalariaDS01",
+            "code": "MalariaDS",
+            "name": "Malaria",
+            "periodType": "Monthly",
+            "dataSetElements": [{"dataElement": {"id": "DeMalariaNu"}}],
+            "organisationUnits": [{"id": "AdxClinic01"}],
+        }
+    ],
 }
 
 

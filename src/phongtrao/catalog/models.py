@@ -139,6 +139,14 @@ class DataSet(models.Model):
     elements = models.ManyToManyField(
         DataElement, through="DataSetElement", related_name="datasets", verbose_name="chỉ tiêu"
     )
+    # DHIS2 assigns a data set to units at several levels; none assigned: its entry level.
+    orgunits = models.ManyToManyField(
+        "orgunits.OrgUnit",
+        blank=True,
+        related_name="+",
+        verbose_name="đơn vị được giao",
+        help_text="để trống: mọi đơn vị ở cấp nhập liệu",
+    )
 
     class Meta:
         verbose_name = "biểu mẫu"

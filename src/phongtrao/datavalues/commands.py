@@ -36,6 +36,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _user_arg(put)
     put.add_argument("assignments", nargs="+", metavar="CHỈ_TIÊU=GIÁ_TRỊ")
     put.set_defaults(handler=handle_set)
+    check = sub.add_parser(
+        "check", help="tìm số liệu đã lưu mà quy tắc nhập liệu hiện hành không nhận (không ghi gì)"
+    )
+    check.add_argument("--org", help="mã đơn vị: chỉ kiểm tra dưới đơn vị này")
+    check.add_argument("--hierarchy", choices=["2008", "2025"], help="phiên bản cây đơn vị")
+    check.add_argument(
+        "--delete", action="store_true", help="xóa các số liệu đó (cần --org và --user quản trị)"
+    )
+    check.add_argument("--user", help="tên đăng nhập của người xóa (với --delete)")
+    check.set_defaults(handler=handle_check)
 
     validate = subparsers.add_parser("validate", help="kiểm tra số liệu theo quy tắc")
     _target_args(validate, dataset=False)
@@ -239,3 +249,43 @@ def handle_audit(args: argparse.Namespace) -> int:
         reason = f" (lý do: {e.reason})" if e.reason else ""
         print(f"{e.at:%d/%m/%Y %H:%M} {who} [{e.get_source_display()}] {e.summary}{reason}")
     return 0
+
+
+ADVICE = (
+    "Cách xử lý: số liệu của một biểu mẫu chỉ được nhập ở đơn vị và loại kỳ của biểu mẫu đó. "
+    "Nếu là số của một xã, hãy nhập lại ở xã đó (phongtrao values set --org MÃ_XÃ ... hoặc "
+    "phongtrao import); nếu là số tổng hợp thì không cần lưu, vì số cấp trên được cộng từ các "
+    "xã. Sau đó xóa các giá trị này: phongtrao values check --org MÃ --delete --user QUẢN_TRỊ."
+)
+
+
+def handle_check(args: argparse.Namespace) -> int:
+    from phongtrao.core.errors import InvalidInput
+    from phongtrao.core.numbers import format_vi_number
+    from phongtrao.orgunits.selectors import orgunit_resolve
+
+    from .integrity import datavalues_invalid, datavalues_invalid_delete
+
+    root = orgunit_resolve(code=args.org, hierarchy=args.hierarchy) if args.org else None
+    where = f" dưới {root.name}" if root else ""
+    if args.delete:
+        if root is None or not args.user:
+            raise InvalidInput("Xóa số liệu không hợp lệ cần --org và --user.")
+        deleted = datavalues_invalid_delete(user=_user(args.user), root=root, source=Source.CLI)
+        print(f"Đã xóa {deleted} số liệu không hợp lệ{where} (có ghi nhật ký).")
+        return 0
+    found = 0
+    for problem in datavalues_invalid(root=root):
+        dv = problem.value
+        found += 1
+        option = "" if dv.option.code == "default" else f".{dv.option.code}"
+        print(
+            f"{dv.orgunit.code} ({dv.orgunit.name}) — {dv.element.code}{option} — "
+            f"kỳ {dv.period.code} — giá trị {format_vi_number(dv.value)}: {problem.reason}"
+        )
+    if not found:
+        print(f"Không có số liệu nào{where} trái quy tắc nhập liệu hiện hành.")
+        return 0
+    print(f"Tổng cộng {found} số liệu{where} trái quy tắc nhập liệu hiện hành.")
+    print(ADVICE)
+    return 1

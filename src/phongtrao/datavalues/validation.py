@@ -60,7 +60,8 @@ class Finding:
         }
 
 
-def _specs() -> list[RuleSpec]:
+def rule_specs() -> list[RuleSpec]:
+    """Return the active rules as pure specs."""
     return [
         RuleSpec(
             code=r.code,
@@ -107,7 +108,7 @@ def rules_violated(
                 )
             )
     inputs = _inputs(values)
-    for spec in specs if specs is not None else _specs():
+    for spec in specs if specs is not None else rule_specs():
         outcome = rule_check(spec, inputs)
         if outcome.passed is False:
             findings.append(
@@ -147,13 +148,14 @@ def outliers_find(
         )
         result = outlier_check(value, history)
         if result is not None:
-            found[(element.pk, option.pk)] = _outlier_finding(element, result, orgunit, period)
+            found[(element.pk, option.pk)] = outlier_finding(element, result, orgunit, period)
     return found
 
 
-def _outlier_finding(
+def outlier_finding(
     element: DataElement, result: OutlierResult, orgunit: OrgUnit, period: Period
 ) -> Finding:
+    """Return the warning shown for a value flagged as an outlier."""
     message = MSG_OUTLIER.format(
         label=element.short_name,
         value=format_vi_number(result.value),
@@ -174,7 +176,7 @@ def _outlier_finding(
 
 def validation_run(*, root: OrgUnit, start: date, end: date) -> list[Finding]:
     """Check every stored value under root whose period lies in [start, end]."""
-    specs = _specs()
+    specs = rule_specs()
     groups: dict[tuple[int, date, date], list[DataValue]] = defaultdict(list)
     values = (
         DataValue.objects.filter(

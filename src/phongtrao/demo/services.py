@@ -8,6 +8,7 @@ written by the demo system user, which is how `demo_unload` finds them and touch
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -25,6 +26,7 @@ from phongtrao.core.audit import audit_record
 from phongtrao.core.models import AuditEvent, Source
 from phongtrao.datavalues.models import Approval, DataValue, PeriodFields, Submission
 from phongtrao.datavalues.periods import PeriodKind, periods_between
+from phongtrao.datavalues.services.write import Cell, datavalues_write_unscoped
 from phongtrao.orgunits.models import Hierarchy, Level, OrgUnit
 from phongtrao.registries import crypto
 from phongtrao.registries import models as m
@@ -727,15 +729,12 @@ def _monthly_values(gen: _Generator) -> int:
                 figures.update(propaganda_rounds=len(done), propaganda_participants=sum(done))
             for code, value in figures.items():
                 values.append(
-                    gen.stamp(
-                        DataValue(
-                            element=elements[code],
-                            option=default,
-                            orgunit=unit,
-                            value=Decimal(value),
-                            source=Source.IMPORT,
-                            **PeriodFields.period_fields(period),
-                        )
+                    Cell(
+                        element=elements[code],
+                        option=default,
+                        orgunit=unit,
+                        period=period,
+                        raw=Decimal(value),
                     )
                 )
             chance = gen.rng.random()
@@ -769,7 +768,10 @@ def _monthly_values(gen: _Generator) -> int:
                         **PeriodFields.period_fields(period),
                     )
                 )
-    DataValue.objects.bulk_create(values, batch_size=2000)
+    # The demo's operator writes through the one write path (every check but a user's scope),
+    # before the submissions and approvals that would lock the periods.
+    for chunk in itertools.batched(values, 2000):
+        datavalues_write_unscoped(actor=gen.system, cells=list(chunk), source=Source.IMPORT)
     Submission.objects.bulk_create(submissions, batch_size=2000)
     Approval.objects.bulk_create(approvals, batch_size=2000)
     return len(values)

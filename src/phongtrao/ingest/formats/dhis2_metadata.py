@@ -604,7 +604,7 @@ class _Import:
             )
             extra = {"orgunits": [u.code for u in assigned]}
             row = self.row("dataset", uid, code=code, name=name, extra=extra)
-            self.plan["dataset"].append((row, {"code": code}, item))
+            self.plan["dataset"].append((row, {"code": code}, {**item, "_assigned": assigned}))
         return entries
 
     def catalog_rules(self) -> list[dict[str, Any]]:
@@ -729,6 +729,8 @@ class _Import:
         for kind, planned in self.plan.items():
             for row, key, item in planned:
                 obj = lookups[kind](key)
+                if kind == "dataset":
+                    obj.orgunits.set(item["_assigned"])
                 name = item.get("name") or ""
                 changed = self.map(kind, row.uid, obj, mapping_name(name, item.get("_type", "")))
                 if item.get("code"):

@@ -1,0 +1,587 @@
+"""The one write of aggregate values: the form, the API, every import and the demo come here.
+
+`cells_check` takes a batch of planned cells (element, option, unit, period, typed value) and
+decides each one with a fixed number of queries per batch: scope, the data set the element is
+entered in (entry level, period type), the unit's validity, the value itself, the approval
+lock, the version the writer read, the blocking rules of each unit and period as they would be
+after the batch, and the outlier flag. `cells_write` then writes what was decided in bulk, with
+a version condition on every update and delete, and audits each change through one function.
+Callers hold one transaction around both and turn refusals into their own errors.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Case, F, Q, Value, When
+from django.utils import timezone
+
+from phongtrao.accounts.permissions import Action, user_can
+from phongtrao.catalog.expressions import parse_expression
+from phongtrao.catalog.models import CategoryOption, DataElement, DataSet, DataSetElement
+from phongtrao.catalog.rules import outlier_check
+from phongtrao.core.audit import audit_record_many
+from phongtrao.core.errors import InvalidInput
+from phongtrao.core.models import Source
+from phongtrao.core.numbers import decimal_plain, format_vi_number, parse_vi_number
+from phongtrao.orgunits.models import Level, OrgUnit
+
+from ..models import Approval, DataValue, PeriodFields
+from ..periods import Period, PeriodKind
+from ..validation import Finding, outlier_finding, rule_specs, rules_violated
+
+MSG_OUT_OF_SCOPE = "Không có đơn vị «{code}» trong phạm vi bạn được nhập liệu."
+MSG_NOT_IN_DATASET = "Chỉ tiêu «{code}» không thuộc biểu mẫu nào nên không nhập được."
+MSG_WRONG_LEVEL = "Biểu mẫu «{dataset}» được nhập ở {level}, không phải {unit}."
+MSG_NOT_ASSIGNED = "Biểu mẫu «{dataset}» không được giao cho {unit}."
+MSG_WRONG_PERIOD = "Kỳ «{period}» không đúng loại kỳ của biểu mẫu «{dataset}»."
+MSG_UNIT_INVALID = "{unit} không còn hiệu lực trong kỳ {period}."
+MSG_LOCKED = (
+    "Số liệu kỳ này đã được phê duyệt nên bị khóa; cần hủy phê duyệt (kèm lý do) trước khi sửa."
+)
+MSG_NEGATIVE = "Giá trị không được âm."
+MSG_OPTION = "Phân tổ «{option}» không có ở chỉ tiêu {element}."
+MSG_RULE = "Vi phạm quy tắc ({unit}, {period}): {message}"
+MSG_CONFLICT = (
+    "Số liệu đã được người khác sửa trong lúc bạn nhập; chưa lưu gì. "
+    "Hãy tải lại biểu mẫu để xem giá trị mới rồi nhập lại."
+)
+HISTORY_PERIODS = 24
+# Rows per conditional UPDATE/DELETE: each row adds one (id AND version) term to the WHERE.
+WRITE_BATCH = 200
+_MONTHS = {PeriodKind.YEAR: 12, PeriodKind.HALF: 6, PeriodKind.QUARTER: 3, PeriodKind.MONTH: 1}
+
+
+class CellConflict(Exception):
+    """A value changed between reading and writing it (raised by `cells_write`)."""
+
+    def __init__(self, conflicts: list[dict[str, Any]]) -> None:
+        super().__init__("conflict")
+        self.conflicts = conflicts
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One value a caller wants stored; raw is what was typed (None or "" clears the cell).
+
+    check_version: the caller names the version it read (expected_version, None for an empty
+    cell). Imports carry no version: they are checked against the version read under lock.
+    """
+
+    element: DataElement
+    option: CategoryOption
+    orgunit: OrgUnit
+    period: Period
+    raw: Any
+    line: int | None = None
+    expected_version: int | None = None
+    check_version: bool = False
+    comment: str = ""
+
+
+@dataclass
+class Decision:
+    """What happens to one cell: create, update, delete, unchanged, conflict or refused."""
+
+    cell: Cell
+    action: str = "refused"
+    value: Decimal | None = None
+    current: DataValue | None = None
+    before: Decimal | None = None
+    reason: str = ""
+    conflict: dict[str, Any] | None = None
+    needs_review: bool = False
+    broke_rule: bool = False
+
+    @property
+    def changes(self) -> bool:
+        return self.action in ("create", "update", "delete")
+
+    @property
+    def field(self) -> str:
+        return f"{self.cell.element.code}.{self.cell.option.code}"
+
+
+@dataclass
+class Violation:
+    """A blocking rule broken by a unit and period as the batch would leave it."""
+
+    finding: Finding
+    blamed: list[Decision]
+
+
+@dataclass
+class Batch:
+    decisions: list[Decision]
+    violations: list[Violation] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
+
+    @property
+    def refused(self) -> list[Decision]:
+        return [d for d in self.decisions if d.action == "refused"]
+
+    @property
+    def invalid(self) -> list[Decision]:
+        """Return the cells refused for themselves, before any rule was run."""
+        return [d for d in self.decisions if d.action == "refused" and not d.broke_rule]
+
+    @property
+    def conflicts(self) -> list[Decision]:
+        return [d for d in self.decisions if d.action == "conflict"]
+
+    @property
+    def clean(self) -> bool:
+        return not any(d.action in ("refused", "conflict") for d in self.decisions)
+
+
+@dataclass
+class SaveResult:
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    warnings: list[Finding] = field(default_factory=list)
+    values: list[DataValue] = field(default_factory=list)
+
+
+# Pure checks ------------------------------------------------------------------------------------
+
+
+def target_refusal(
+    *,
+    dataset: DataSet,
+    orgunit: OrgUnit,
+    period: Period,
+    assigned: frozenset[int] = frozenset(),
+) -> str | None:
+    """Return why values of dataset cannot be entered for orgunit and period (None: they can).
+
+    assigned: the ids of the units the data set is assigned to (DHIS2); empty means every unit
+    at the data set's entry level.
+    """
+    if assigned:
+        if orgunit.pk not in assigned:
+            return MSG_NOT_ASSIGNED.format(dataset=dataset.name, unit=orgunit.name)
+    elif orgunit.level != dataset.entry_level:
+        return MSG_WRONG_LEVEL.format(
+            dataset=dataset.name, level=Level(dataset.entry_level).label.lower(), unit=orgunit.name
+        )
+    if period.kind != PeriodKind(dataset.period_type) or period.windows != dataset.windows:
+        return MSG_WRONG_PERIOD.format(period=period.code, dataset=dataset.name)
+    if not (orgunit.valid_from is None or orgunit.valid_from <= period.end) or not (
+        orgunit.valid_to is None or period.start <= orgunit.valid_to
+    ):
+        return MSG_UNIT_INVALID.format(unit=orgunit.name, period=period.label_vi)
+    return None
+
+
+def value_parse(element: DataElement, raw: Any) -> Decimal | None:
+    """Return the value typed for element, None for an empty cell; refuse, never guess."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    if isinstance(raw, bool):
+        raise InvalidInput("Giá trị phải là số.")
+    if isinstance(raw, int):
+        value = Decimal(raw)
+    elif isinstance(raw, float | Decimal):
+        value = Decimal(str(raw))
+        if element.is_integer and value != value.to_integral_value():
+            raise InvalidInput(f"“{format_vi_number(value)}” phải là số nguyên.")
+    else:
+        value = parse_vi_number(str(raw), integer=element.is_integer)
+    if value < 0 and not element.allow_negative:
+        raise InvalidInput(MSG_NEGATIVE)
+    return value
+
+
+def value_key(element_id: int, option_id: int, orgunit_id: int, period: Period) -> str:
+    """Return the audit key of a cell; it outlives deletion and re-creation of the value."""
+    return f"{element_id}/{option_id}/{orgunit_id}/{period.start}/{period.end}"
+
+
+# Reads shared by the checks ---------------------------------------------------------------------
+
+
+def datasets_of_elements(element_ids: Iterable[int]) -> dict[int, list[DataSet]]:
+    """Return, per element id, the data sets it is entered in (by code)."""
+    found: dict[int, list[DataSet]] = defaultdict(list)
+    members = (
+        DataSetElement.objects.filter(element_id__in=set(element_ids))
+        .select_related("dataset")
+        .order_by("dataset__code")
+    )
+    for member in members:
+        found[member.element_id].append(member.dataset)
+    return found
+
+
+def dataset_assignments(dataset_ids: Iterable[int]) -> dict[int, frozenset[int]]:
+    """Return, per data set id, the ids of the units it is assigned to (if any)."""
+    units: dict[int, set[int]] = defaultdict(set)
+    through = DataSet.orgunits.through.objects.filter(dataset_id__in=set(dataset_ids))
+    for dataset_id, unit_id in through.values_list("dataset_id", "orgunit_id"):
+        units[dataset_id].add(unit_id)
+    return {k: frozenset(v) for k, v in units.items()}
+
+
+def _unit_periods(cells: list[Cell]) -> set[tuple[int, date, date]]:
+    return {(c.orgunit.pk, c.period.start, c.period.end) for c in cells}
+
+
+def _stored(cells: list[Cell], *, lock: bool) -> dict[tuple[int, date, date], list[DataValue]]:
+    """Return every stored value of the batch's units and periods, locked for the write."""
+    wanted = _unit_periods(cells)
+    if not wanted:
+        return {}
+    qs = DataValue.objects.filter(
+        orgunit_id__in={u for u, _, _ in wanted},
+        period_start__in={s for _, s, _ in wanted},
+        period_end__in={e for _, _, e in wanted},
+    ).select_related("element", "option")
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    found: dict[tuple[int, date, date], list[DataValue]] = defaultdict(list)
+    for dv in qs:
+        key = (dv.orgunit_id, dv.period_start, dv.period_end)
+        if key in wanted:
+            found[key].append(dv)
+    return found
+
+
+def _approved(cells: list[Cell]) -> set[tuple[int, int, date, date]]:
+    wanted = _unit_periods(cells)
+    if not wanted:
+        return set()
+    rows = Approval.objects.filter(
+        orgunit_id__in={u for u, _, _ in wanted}, period_start__in={s for _, s, _ in wanted}
+    ).values_list("dataset_id", "orgunit_id", "period_start", "period_end")
+    return set(rows)
+
+
+# The check --------------------------------------------------------------------------------------
+
+
+def cells_check(
+    *,
+    user: Any,
+    cells: list[Cell],
+    scoped: bool = True,
+    history_periods: int = HISTORY_PERIODS,
+) -> Batch:
+    """Decide every cell of a batch; write nothing, lock the stored values read."""
+    datasets = datasets_of_elements(c.element.pk for c in cells)
+    assignments = dataset_assignments(d.pk for ds in datasets.values() for d in ds)
+    stored = _stored(cells, lock=True)
+    current_of = {
+        (dv.element_id, dv.option_id, dv.orgunit_id, dv.period_start, dv.period_end): dv
+        for values in stored.values()
+        for dv in values
+    }
+    approved = _approved(cells)
+    allowed: dict[int, bool] = {}
+    decisions = []
+    for cell in cells:
+        decision = Decision(cell)
+        decisions.append(decision)
+        unit = cell.orgunit
+        if scoped:
+            if unit.pk not in allowed:
+                allowed[unit.pk] = user_can(user, Action.ENTER_DATA, unit)
+            if not allowed[unit.pk]:
+                decision.reason = MSG_OUT_OF_SCOPE.format(code=unit.code)
+                continue
+        fitting, reason = _fitting(datasets.get(cell.element.pk, []), assignments, cell)
+        if not fitting:
+            decision.reason = reason
+            continue
+        if cell.option.combo_id != cell.element.category_combo_id:
+            decision.reason = MSG_OPTION.format(option=cell.option.code, element=cell.element.code)
+            continue
+        try:
+            decision.value = value_parse(cell.element, cell.raw)
+        except InvalidInput as error:
+            decision.reason = error.message
+            continue
+        key = (cell.element.pk, cell.option.pk, unit.pk, cell.period.start, cell.period.end)
+        current = decision.current = current_of.get(key)
+        decision.before = current.value if current else None
+        if (current.value if current else None) == decision.value:
+            decision.action = "unchanged"
+            continue
+        if any((d.pk, unit.pk, cell.period.start, cell.period.end) in approved for d in fitting):
+            decision.reason = MSG_LOCKED
+            continue
+        seen = current.version if current is not None else None
+        if cell.check_version and cell.expected_version != seen:
+            decision.action = "conflict"
+            decision.conflict = _conflict(cell, current)
+            continue
+        decision.action = (
+            "create" if current is None else "delete" if decision.value is None else "update"
+        )
+    batch = Batch(decisions)
+    changing = [d for d in decisions if d.changes]
+    _check_rules(batch, changing, stored)
+    _flag_outliers(batch, [d for d in changing if d.action != "refused"], history_periods)
+    return batch
+
+
+def _fitting(
+    candidates: list[DataSet], assignments: dict[int, frozenset[int]], cell: Cell
+) -> tuple[list[DataSet], str]:
+    """Return the element's data sets that take this unit and period, or why none does."""
+    if not candidates:
+        return [], MSG_NOT_IN_DATASET.format(code=cell.element.code)
+    reasons = [
+        target_refusal(
+            dataset=d,
+            orgunit=cell.orgunit,
+            period=cell.period,
+            assigned=assignments.get(d.pk, frozenset()),
+        )
+        for d in candidates
+    ]
+    fitting = [d for d, reason in zip(candidates, reasons, strict=True) if reason is None]
+    return fitting, "" if fitting else str(reasons[0])
+
+
+def _conflict(cell: Cell, current: DataValue | None) -> dict[str, Any]:
+    return {
+        "element": cell.element.code,
+        "option": cell.option.code,
+        "current": None if current is None else decimal_plain(current.value),
+        "version": None if current is None else current.version,
+        "by": current.updated_by.username if current and current.updated_by else None,
+    }
+
+
+def _check_rules(
+    batch: Batch,
+    changing: list[Decision],
+    stored: dict[tuple[int, date, date], list[DataValue]],
+) -> None:
+    """Run the rules on each unit and period as the batch would leave it; blame its cells."""
+    if not changing:
+        return
+    specs = rule_specs()
+    rule_elements = {
+        spec.code: set(parse_expression(spec.left).element_codes)
+        | set(parse_expression(spec.right).element_codes)
+        for spec in specs
+    }
+    groups: dict[tuple[int, date, date], list[Decision]] = defaultdict(list)
+    for decision in changing:
+        cell = decision.cell
+        groups[(cell.orgunit.pk, cell.period.start, cell.period.end)].append(decision)
+    for key, decisions in groups.items():
+        after = {(dv.element_id, dv.option_id): dv for dv in stored.get(key, [])}
+        for decision in decisions:
+            cell_key = (decision.cell.element.pk, decision.cell.option.pk)
+            if decision.value is None:
+                after.pop(cell_key, None)
+            else:
+                after[cell_key] = DataValue(
+                    element=decision.cell.element, option=decision.cell.option, value=decision.value
+                )
+        for finding in rules_violated(list(after.values()), specs=specs):
+            if not finding.blocking:
+                batch.warnings.append(finding)
+                continue
+            involved = rule_elements.get(finding.rule_code, set())
+            blamed = [d for d in decisions if d.cell.element.code in involved] or decisions
+            batch.violations.append(Violation(finding, blamed))
+            for decision in blamed:
+                cell = decision.cell
+                decision.action, decision.broke_rule = "refused", True
+                decision.reason = (decision.reason + " " if decision.reason else "") + (
+                    MSG_RULE.format(
+                        unit=cell.orgunit.name, period=cell.period.code, message=finding.message
+                    )
+                )
+
+
+def _flag_outliers(batch: Batch, changing: list[Decision], history_periods: int) -> None:
+    """Flag values far from their unit's history: one history query for the whole batch."""
+    valued = [d for d in changing if d.value is not None]
+    if not valued:
+        return
+    cells = [d.cell for d in valued]
+    # The oldest period end that can still be among the last history_periods of any cell.
+    bounds = [
+        c.period.start - timedelta(days=31 * _MONTHS[c.period.kind] * (history_periods + 1))
+        for c in cells
+        if c.period.kind in _MONTHS
+    ]
+    qs = DataValue.objects.filter(
+        orgunit_id__in={c.orgunit.pk for c in cells},
+        element_id__in={c.element.pk for c in cells},
+        period_kind__in={c.period.kind.value for c in cells},
+        period_end__lt=max(c.period.start for c in cells),
+    )
+    if len(bounds) == len(cells):
+        qs = qs.filter(period_end__gte=min(bounds))
+    history: dict[tuple[int, int, int, str], dict[tuple[date, date], Decimal]] = defaultdict(dict)
+    columns = ("element_id", "option_id", "orgunit_id", "period_kind")
+    for *key, start, end, value in qs.values_list(*columns, "period_start", "period_end", "value"):
+        history[tuple(key)][(start, end)] = value  # type: ignore[index]
+    # Earlier periods of the same batch count as history, whatever the chunking.
+    for d in valued:
+        c = d.cell
+        key = (c.element.pk, c.option.pk, c.orgunit.pk, c.period.kind.value)
+        history[key][(c.period.start, c.period.end)] = d.value  # type: ignore[assignment]
+    for d in valued:
+        c = d.cell
+        past = history[(c.element.pk, c.option.pk, c.orgunit.pk, c.period.kind.value)]
+        ends = sorted((end for _, end in past if end < c.period.start), reverse=True)
+        by_end = {end: v for (_, end), v in past.items()}
+        values = [by_end[end] for end in ends[:history_periods]]
+        result = outlier_check(d.value, values)  # type: ignore[arg-type]
+        if result is not None:
+            d.needs_review = True
+            batch.warnings.append(outlier_finding(c.element, result, c.orgunit, c.period))
+
+
+# The write --------------------------------------------------------------------------------------
+
+
+def cells_write(*, user: Any, batch: Batch, source: str, note: str = "") -> SaveResult:
+    """Write a clean batch in bulk and audit each change; raise CellConflict on a race."""
+    assert batch.clean, "write only a batch without refusals"  # noqa: S101
+    actor = user if getattr(user, "pk", None) else None
+    now = timezone.now()
+    result = SaveResult(warnings=list(batch.warnings))
+    creates = [d for d in batch.decisions if d.action == "create"]
+    updates = [d for d in batch.decisions if d.action == "update"]
+    deletes = [d for d in batch.decisions if d.action == "delete"]
+    result.unchanged = len(batch.decisions) - len(creates) - len(updates) - len(deletes)
+    _create(creates, actor, source, result)
+    _update(updates, actor, source, now, result)
+    _delete(deletes, result)
+    audit_record_many(_audit(d, actor, source, note) for d in (*creates, *updates, *deletes))
+    return result
+
+
+def _create(decisions: list[Decision], actor: Any, source: str, result: SaveResult) -> None:
+    if not decisions:
+        return
+    rows = [
+        DataValue(
+            element=d.cell.element,
+            option=d.cell.option,
+            orgunit=d.cell.orgunit,
+            value=d.value,
+            version=1,
+            needs_review=d.needs_review,
+            source=source,
+            comment=d.cell.comment[:500],
+            created_by=actor,
+            updated_by=actor,
+            **PeriodFields.period_fields(d.cell.period),
+        )
+        for d in decisions
+    ]
+    try:
+        with transaction.atomic():
+            DataValue.objects.bulk_create(rows, batch_size=2000)
+    except IntegrityError as error:
+        # Someone else created one of these cells since they were read.
+        raise CellConflict([_conflict(d.cell, None) for d in decisions]) from error
+    result.created += len(rows)
+    result.values.extend(rows)
+
+
+def _update(
+    decisions: list[Decision], actor: Any, source: str, now: Any, result: SaveResult
+) -> None:
+    for chunk in itertools.batched(decisions, WRITE_BATCH):
+        condition = Q()
+        for d in chunk:
+            condition |= Q(pk=d.current.pk, version=d.current.version)  # type: ignore[union-attr]
+        updated = DataValue.objects.filter(condition).update(
+            value=Case(*(When(pk=d.current.pk, then=Value(d.value)) for d in chunk)),  # type: ignore[union-attr]
+            needs_review=Case(
+                *(When(pk=d.current.pk, then=Value(d.needs_review)) for d in chunk)  # type: ignore[union-attr]
+            ),
+            version=F("version") + 1,
+            source=source,
+            updated_by=actor,
+            updated_at=now,
+        )
+        if updated != len(chunk):
+            raise CellConflict([_conflict(d.cell, d.current) for d in chunk])
+        for d in chunk:
+            current = d.current
+            assert current is not None  # noqa: S101
+            current.value, current.version = d.value, current.version + 1  # type: ignore[assignment]
+            current.needs_review, current.source = d.needs_review, source
+            current.updated_by, current.updated_at = actor, now
+            result.values.append(current)
+    result.updated += len(decisions)
+
+
+def _delete(decisions: list[Decision], result: SaveResult) -> None:
+    for chunk in itertools.batched(decisions, WRITE_BATCH):
+        condition = Q()
+        for d in chunk:
+            condition |= Q(pk=d.current.pk, version=d.current.version)  # type: ignore[union-attr]
+        deleted, _ = DataValue.objects.filter(condition).delete()
+        if deleted != len(chunk):
+            raise CellConflict([_conflict(d.cell, d.current) for d in chunk])
+    result.deleted += len(decisions)
+
+
+def _audit(d: Decision, actor: Any, source: str, note: str) -> dict[str, Any]:
+    cell = d.cell
+    label = cell.element.short_name + (
+        "" if cell.option.code == "default" else f" ({cell.option.name})"
+    )
+    suffix = f" ({note})" if note else ""
+    common = {
+        "actor": actor,
+        "source": source,
+        "target_type": "datavalue",
+        "target_id": value_key(cell.element.pk, cell.option.pk, cell.orgunit.pk, cell.period),
+        "orgunit": cell.orgunit,
+    }
+    if d.action == "create":
+        return {
+            **common,
+            "action": "datavalue.create",
+            "summary": f"Nhập {label} kỳ {cell.period.code}: {format_vi_number(d.value)}{suffix}",
+            "after": d.value,
+        }
+    if d.action == "delete":
+        return {
+            **common,
+            "action": "datavalue.delete",
+            "summary": f"Xóa {label} kỳ {cell.period.code}{suffix}",
+            "before": d.before,
+        }
+    before, after = d.before, d.value
+    return {
+        **common,
+        "action": "datavalue.update",
+        "summary": f"Sửa {label} kỳ {cell.period.code}: {format_vi_number(before)} → "
+        f"{format_vi_number(after)}{suffix}",
+        "before": before,
+        "after": after,
+    }
+
+
+def datavalues_write_unscoped(
+    *, actor: Any, cells: list[Cell], source: str = Source.SYSTEM, note: str = ""
+) -> SaveResult:
+    """Store cells for the operator (the demo loader): every check but the user's scope."""
+    with transaction.atomic():
+        batch = cells_check(user=actor, cells=cells, scoped=False)
+        if not batch.clean:
+            first = (batch.refused or batch.conflicts)[0]
+            raise InvalidInput(first.reason or MSG_CONFLICT)
+        return cells_write(user=actor, batch=batch, source=source, note=note)
