@@ -16,10 +16,9 @@ from phongtrao.orgunits.models import OrgUnit
 
 from .models import DataValue
 from .services.write import (
-    MSG_NOT_IN_DATASET,
     dataset_assignments,
+    datasets_fitting,
     datasets_of_elements,
-    target_refusal,
     value_key,
 )
 
@@ -46,21 +45,15 @@ def datavalues_invalid(*, root: OrgUnit | None = None) -> Iterator[StoredProblem
     datasets = datasets_of_elements(element_ids)
     assignments = dataset_assignments(d.pk for ds in datasets.values() for d in ds)
     for dv in values.iterator(chunk_size=2000):
-        candidates = datasets.get(dv.element_id, [])
-        if not candidates:
-            yield StoredProblem(dv, MSG_NOT_IN_DATASET.format(code=dv.element.code))
-            continue
-        reasons = [
-            target_refusal(
-                dataset=d,
-                orgunit=dv.orgunit,
-                period=dv.period,
-                assigned=assignments.get(d.pk, frozenset()),
-            )
-            for d in candidates
-        ]
-        if all(reasons):
-            yield StoredProblem(dv, str(reasons[0]))
+        fitting, reason = datasets_fitting(
+            datasets.get(dv.element_id, []),
+            assignments,
+            element_code=dv.element.code,
+            orgunit=dv.orgunit,
+            period=dv.period,
+        )
+        if not fitting:
+            yield StoredProblem(dv, reason)
 
 
 @transaction.atomic

@@ -336,15 +336,29 @@ def cells_check(
 def _fitting(
     candidates: list[DataSet], assignments: dict[int, frozenset[int]], cell: Cell
 ) -> tuple[list[DataSet], str]:
+    return datasets_fitting(
+        candidates,
+        assignments,
+        element_code=cell.element.code,
+        orgunit=cell.orgunit,
+        period=cell.period,
+    )
+
+
+def datasets_fitting(
+    candidates: list[DataSet],
+    assignments: dict[int, frozenset[int]],
+    *,
+    element_code: str,
+    orgunit: OrgUnit,
+    period: Period,
+) -> tuple[list[DataSet], str]:
     """Return the element's data sets that take this unit and period, or why none does."""
     if not candidates:
-        return [], MSG_NOT_IN_DATASET.format(code=cell.element.code)
+        return [], MSG_NOT_IN_DATASET.format(code=element_code)
     reasons = [
         target_refusal(
-            dataset=d,
-            orgunit=cell.orgunit,
-            period=cell.period,
-            assigned=assignments.get(d.pk, frozenset()),
+            dataset=d, orgunit=orgunit, period=period, assigned=assignments.get(d.pk, frozenset())
         )
         for d in candidates
     ]
