@@ -15,16 +15,16 @@ from django.shortcuts import render
 
 from phongtrao.accounts.permissions import Action, user_can
 from phongtrao.catalog.selectors import element_get
-from phongtrao.core.errors import InvalidInput, NotFound
+from phongtrao.core.errors import InvalidInput
 from phongtrao.core.models import AuditEvent
 from phongtrao.core.numbers import format_vi_number
 from phongtrao.datavalues.periods import period_parse
 from phongtrao.datavalues.selectors import datavalues_for
 from phongtrao.datavalues.services.entry import value_key
 from phongtrao.orgunits.models import Level, OrgUnit
-from phongtrao.orgunits.selectors import orgunit_children
+from phongtrao.orgunits.selectors import orgunit_children, orgunit_get_for_user
 
-from .common import dataset_choose, period_choose, unit_or_404
+from .common import dataset_choose, period_choose
 
 EVENTS_PER_PAGE = 50
 # Events about aggregate figures; the others (registries) may name people.
@@ -93,7 +93,7 @@ def _events_for_unit(user: Any, unit: OrgUnit, *, subtree: bool) -> QuerySet[Aud
 
 @login_required
 def unit_audit(request: HttpRequest, unit_id: int) -> HttpResponse:
-    unit = unit_or_404(request.user, unit_id)
+    unit = orgunit_get_for_user(user=request.user, pk=unit_id)
     has_children = orgunit_children(unit=unit).exists()
     subtree = has_children and request.GET.get("cay") == "1"
     events = _events_for_unit(request.user, unit, subtree=subtree)
@@ -118,11 +118,8 @@ def value_audit(request: HttpRequest) -> HttpResponse:
         unit_id = int(request.GET.get("unit", ""))
     except ValueError:
         raise Http404("Không tìm thấy đơn vị hành chính.") from None
-    unit = unit_or_404(request.user, unit_id)
-    try:
-        element = element_get(code=request.GET.get("element", ""))
-    except NotFound as error:
-        raise Http404(error.message) from error
+    unit = orgunit_get_for_user(user=request.user, pk=unit_id)
+    element = element_get(code=request.GET.get("element", ""))
     option = element.category_combo.options.filter(code=request.GET.get("option") or "default")
     option = option.first()
     if option is None:

@@ -19,18 +19,16 @@ from django.utils.safestring import mark_safe
 
 from phongtrao.accounts.permissions import Action, orgunits_where, user_can
 from phongtrao.catalog.selectors import element_get
-from phongtrao.core.errors import NotFound
 from phongtrao.core.numbers import format_vi_number
 from phongtrao.datavalues.models import DataValue
 from phongtrao.orgunits.models import Hierarchy, OrgUnit
-from phongtrao.orgunits.selectors import MSG_UNIT_NOT_FOUND
+from phongtrao.orgunits.selectors import MSG_UNIT_NOT_FOUND, orgunit_get_for_user
 from phongtrao.reports.builders import review_build
 from phongtrao.reports.drilldown import review_links
 from phongtrao.reports.render import CONTENT_TYPES, FORMATS, review_render
 from phongtrao.reports.render.document import document_build
 from phongtrao.reports.render.html import review_body_html, review_css
 
-from .common import unit_or_404
 from .registries import UNIT_SUGGESTIONS_MAX, UnitInput, unit_label
 
 VALUES_PER_PAGE = 100
@@ -118,7 +116,7 @@ def _initial(request: HttpRequest) -> dict[str, Any]:
     if unit_id := request.GET.get("dv", "").strip():
         if not unit_id.isdigit():
             raise Http404(MSG_UNIT_NOT_FOUND)
-        initial["don_vi"] = unit_label(unit_or_404(request.user, int(unit_id)))
+        initial["don_vi"] = unit_label(orgunit_get_for_user(user=request.user, pk=int(unit_id)))
     return initial
 
 
@@ -173,13 +171,11 @@ def list_review_values(request: HttpRequest) -> HttpResponse:
     unit_id = params.get("don_vi", "")
     if not unit_id.isdigit():
         raise Http404(MSG_UNIT_NOT_FOUND)
-    unit = unit_or_404(request.user, int(unit_id))
+    unit = orgunit_get_for_user(user=request.user, pk=int(unit_id))
+    element = element_get(code=params.get("chi_tieu", ""))
     try:
-        element = element_get(code=params.get("chi_tieu", ""))
         start = date.fromisoformat(params.get("tu_ngay", ""))
         end = date.fromisoformat(params.get("den_ngay", ""))
-    except NotFound as error:
-        raise Http404(error.message) from error
     except ValueError:
         context = {"unit": unit, "error": MSG_BAD_RANGE}
         return render(request, "web/review/values.html", context, status=400)
