@@ -52,7 +52,7 @@ from phongtrao.orgunits.models import OrgUnit
 from phongtrao.registries.services import write_action
 from phongtrao.registries.specs import BY_SLUG, REGISTRIES
 
-from .registries import OrgUnitField, unit_label
+from ..forms.fields import OrgUnitField, unit_label
 
 logger = logging.getLogger(__name__)
 

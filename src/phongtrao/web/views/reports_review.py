@@ -29,7 +29,7 @@ from phongtrao.reports.render import CONTENT_TYPES, FORMATS, review_render
 from phongtrao.reports.render.document import document_build
 from phongtrao.reports.render.html import review_body_html, review_css
 
-from .registries import UNIT_SUGGESTIONS_MAX, UnitInput, unit_label
+from ..forms.fields import UNIT_SUGGESTIONS_MAX, UnitInput, unit_label
 
 VALUES_PER_PAGE = 100
 FORMAT_LABELS = {
