@@ -93,3 +93,15 @@ def orgunits_where(user: Any, action: Action, qs: OrgUnitQuerySet | None = None)
     """Return the units on which user may do action."""
     qs = qs if qs is not None else OrgUnit.objects.all()
     return qs.filter(scope_q(user, action))
+
+
+# Events about aggregate figures; the others (registries) may name people.
+AGGREGATE_AUDIT_TARGETS = ("datavalue", "dataset_period")
+
+
+def audit_target_types(user: Any, unit: OrgUnit) -> tuple[str, ...] | None:
+    """Return the audit target types user may read at unit and below; None means all of them."""
+    # Scopes are subtrees, so a right on the unit holds on everything below it.
+    if user_can(user, Action.VIEW_PERSONAL, unit):
+        return None
+    return AGGREGATE_AUDIT_TARGETS

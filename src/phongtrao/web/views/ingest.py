@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 
 from phongtrao.accounts.permissions import Action, user_can
 from phongtrao.catalog.models import DataElement
-from phongtrao.core.errors import PhongTraoError, RowError
+from phongtrao.core.errors import InvalidInput, PhongTraoError, RowError
 from phongtrao.core.numbers import format_vi_number
 from phongtrao.ingest.reconcile import (
     MATCH,
@@ -240,7 +240,7 @@ def _preview(
     status = 200 if failure is None else 400
     try:
         report = upload_import(request.user, path, meta, dry_run=True)
-    except PhongTraoError as error:
+    except InvalidInput as error:
         context.update(error=error.message, error_rows=_errors(error), can_confirm=False)
         return render(request, "web/ingest/preview.html", context, status=400)
     rows = preview_rows(report)
@@ -264,7 +264,7 @@ def confirm_import(request: HttpRequest, token: str) -> HttpResponse:
     path, meta = upload_get(request.user, token)
     try:
         report = upload_import(request.user, path, meta, dry_run=False)
-    except PhongTraoError as error:
+    except InvalidInput as error:
         return _preview(request, token, path, meta, failure=error)
     upload_drop(token)
     summary = _summary_text(report.get("summary", {}))
@@ -293,7 +293,7 @@ def download_template(request: HttpRequest) -> HttpResponse:
         content = template_xlsx(
             dataset=data["dataset_obj"], root=data["don_vi"], period=data["period"]
         )
-    except PhongTraoError as error:
+    except InvalidInput as error:
         form.add_error(None, error.message)
         return _index(request, status=400, template=form)
     unit, period = data["don_vi"], data["period"]
@@ -319,7 +319,7 @@ def export_values(request: HttpRequest) -> HttpResponse:
         content = values_export(
             org=unit.code, hierarchy=unit.hierarchy, periods=data["ky"], fmt=fmt
         )
-    except PhongTraoError as error:
+    except InvalidInput as error:
         form.add_error(None, error.message)
         return _index(request, status=400, export=form)
     content_type, suffix = EXPORT_TYPES[fmt]
@@ -381,7 +381,7 @@ def upload_report(request: HttpRequest) -> HttpResponse:
         path, _meta = upload_get(user, token)
         try:
             _report_text(path)
-        except PhongTraoError as error:
+        except InvalidInput as error:
             upload_drop(token)
             form.add_error("file", error.message)
         else:
@@ -423,7 +423,7 @@ def _reconcile_context(
         result = reconcile(
             text=text, orgunit=data["don_vi"], start=data.get("tu_ngay"), end=data.get("den_ngay")
         )
-    except PhongTraoError as error:
+    except InvalidInput as error:
         context["error"] = error.message
         return context, None, 400
     context.update(
@@ -475,7 +475,7 @@ def accept_figures(request: HttpRequest, token: str) -> HttpResponse:
             period=data["ky"],
             file_label=context["name"],
         )
-    except PhongTraoError as error:
+    except InvalidInput as error:
         context.update(accept_error=error.message, accept_rows=_errors(error))
         return render(request, "web/ingest/reconcile.html", context, status=400)
     stored = report.count("create") + report.count("update")

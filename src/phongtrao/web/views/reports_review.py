@@ -20,7 +20,7 @@ from django.utils.safestring import mark_safe
 from phongtrao.accounts.permissions import Action, orgunits_where, user_can
 from phongtrao.catalog.selectors import element_get
 from phongtrao.core.numbers import format_vi_number
-from phongtrao.datavalues.models import DataValue
+from phongtrao.datavalues.selectors import datavalues_under_for_user
 from phongtrao.orgunits.models import Hierarchy, OrgUnit
 from phongtrao.orgunits.selectors import MSG_UNIT_NOT_FOUND, orgunit_get_for_user
 from phongtrao.reports.builders import review_build
@@ -179,12 +179,9 @@ def list_review_values(request: HttpRequest) -> HttpResponse:
     except ValueError:
         context = {"unit": unit, "error": MSG_BAD_RANGE}
         return render(request, "web/review/values.html", context, status=400)
-    values = DataValue.objects.filter(
-        element=element,
-        orgunit__path__startswith=unit.path,
-        period_start__gte=start,
-        period_end__lte=end,
-    ).select_related("orgunit", "option")
+    values = datavalues_under_for_user(
+        user=request.user, element=element, root=unit, start=start, end=end
+    )
     if option := params.get("phan_to"):
         values = values.filter(option__code=option)
     values = values.order_by("orgunit__path", "period_start", "option__sort_order")

@@ -17,6 +17,7 @@ from phongtrao.catalog.models import DataSet
 from phongtrao.core.errors import InvalidInput
 from phongtrao.datavalues.models import Approval, Submission
 from phongtrao.datavalues.periods import Period
+from phongtrao.datavalues.selectors import approvals_for_user, submission_get_for_user
 from phongtrao.datavalues.services import (
     dataset_approve,
     dataset_submit,
@@ -53,20 +54,11 @@ class WorkflowState:
     can_unapprove: bool
 
 
-def _period_filter(dataset: DataSet, unit: OrgUnit, period: Period) -> dict[str, Any]:
-    return {
-        "dataset": dataset,
-        "orgunit": unit,
-        "period_start": period.start,
-        "period_end": period.end,
-    }
-
-
 def workflow_state(user: Any, dataset: DataSet, unit: OrgUnit, period: Period) -> WorkflowState:
     """Return where the data set stands and which steps this user may take next."""
-    where = _period_filter(dataset, unit, period)
-    submission = Submission.objects.filter(**where).select_related("submitted_by").first()
-    approvals = {a.level: a for a in Approval.objects.filter(**where).select_related("approved_by")}
+    key = {"user": user, "dataset": dataset, "orgunit": unit, "period": period}
+    submission = submission_get_for_user(**key)
+    approvals = {a.level: a for a in approvals_for_user(**key)}
     steps = [Step(approver=a, approval=approvals.get(a.level)) for a in approval_chain(unit)]
     pending = [s for s in steps if s.approval is None]
     done = [s for s in steps if s.approval is not None]
