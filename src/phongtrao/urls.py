@@ -12,3 +12,8 @@ urlpatterns = [
     path("api/", api.urls),
     path("", include("phongtrao.web.urls")),
 ]
+
+handler400 = "phongtrao.web.views.errors.bad_request"
+handler403 = "phongtrao.web.views.errors.permission_denied"
+handler404 = "phongtrao.web.views.errors.page_not_found"
+handler500 = "phongtrao.web.views.errors.server_error"

@@ -12,7 +12,8 @@ from phongtrao.core.models import AuditEvent
 from phongtrao.orgunits.models import OrgUnit
 from phongtrao.registries import models as m
 from phongtrao.registries.specs import REGISTRIES
-from phongtrao.web.views.registries import MSG_READ_ONLY, MSG_UNIT_NOT_IN_SCOPE
+from phongtrao.web.forms.fields import MSG_UNIT_NOT_IN_SCOPE
+from phongtrao.web.views.registries import MSG_READ_ONLY
 
 from ..factories import PASSWORD
 

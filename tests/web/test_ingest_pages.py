@@ -15,8 +15,8 @@ from openpyxl import load_workbook
 from phongtrao.core.models import AuditEvent
 from phongtrao.datavalues.models import DataValue
 from phongtrao.registries import models as m
+from phongtrao.web.forms import unit_label
 from phongtrao.web.views.ingest import highlight
-from phongtrao.web.views.registries import unit_label
 
 pytestmark = pytest.mark.django_db
 

@@ -72,15 +72,36 @@ def scope_paths(user: Any, action: Action) -> list[str] | None:
     return [scope for role, scope in _grants(user) if action in ROLE_ACTIONS.get(role, ())]
 
 
+def scope_q(user: Any, action: Action, *, path_field: str = "path") -> Q:
+    """Return the condition on a unit path field that keeps rows in the user's scope for action.
+
+    The one builder of the subtree filter: units, registry records and anything else kept by
+    unit filter through it.
+    """
+    paths = scope_paths(user, action)
+    if paths is None:
+        return Q()
+    if not paths:
+        return Q(pk__in=[])
+    condition = Q()
+    for path in paths:
+        condition |= Q(**{f"{path_field}__startswith": path})
+    return condition
+
+
 def orgunits_where(user: Any, action: Action, qs: OrgUnitQuerySet | None = None) -> OrgUnitQuerySet:
     """Return the units on which user may do action."""
     qs = qs if qs is not None else OrgUnit.objects.all()
-    paths = scope_paths(user, action)
-    if paths is None:
-        return qs
-    if not paths:
-        return qs.none()
-    condition = Q()
-    for path in paths:
-        condition |= Q(path__startswith=path)
-    return qs.filter(condition)
+    return qs.filter(scope_q(user, action))
+
+
+# Events about aggregate figures; the others (registries) may name people.
+AGGREGATE_AUDIT_TARGETS = ("datavalue", "dataset_period")
+
+
+def audit_target_types(user: Any, unit: OrgUnit) -> tuple[str, ...] | None:
+    """Return the audit target types user may read at unit and below; None means all of them."""
+    # Scopes are subtrees, so a right on the unit holds on everything below it.
+    if user_can(user, Action.VIEW_PERSONAL, unit):
+        return None
+    return AGGREGATE_AUDIT_TARGETS

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import csv
 import io
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from phongtrao.accounts.models import User
 from phongtrao.accounts.permissions import Action, user_can
 from phongtrao.core.errors import InvalidInput, NotFound
 from phongtrao.core.numbers import decimal_plain, format_vi_number
@@ -74,6 +76,9 @@ class PivotRequest:
         )
 
 
+MSG_RUN_UNSCOPED = "pivot_run without a user is unscoped: call pivot_run_unscoped instead."
+
+
 @dataclass
 class ResolvedPivot:
     root: OrgUnit
@@ -82,8 +87,17 @@ class ResolvedPivot:
     indicators: list[str]
 
 
-def pivot_resolve(request: PivotRequest, *, user: Any = None) -> ResolvedPivot:
-    """Find the unit, units and periods of a request; with a user, out of scope is not found."""
+def pivot_resolve(request: PivotRequest, *, user: User) -> ResolvedPivot:
+    """Find the unit, units and periods of a request; a unit out of scope is not found."""
+    resolved = pivot_resolve_unscoped(request)
+    if not user_can(user, Action.VIEW_AGGREGATE, resolved.root):
+        # A unit out of scope looks like a unit that does not exist.
+        raise NotFound(MSG_UNIT_NOT_FOUND)
+    return resolved
+
+
+def pivot_resolve_unscoped(request: PivotRequest) -> ResolvedPivot:
+    """Find the unit, units and periods of a request for the operator: no scope check."""
     if request.children and request.level:
         raise InvalidInput(MSG_CHILDREN_AND_LEVEL)
     periods = periods_parse(request.periods, windows=request.windows)
@@ -96,9 +110,6 @@ def pivot_resolve(request: PivotRequest, *, user: Any = None) -> ResolvedPivot:
         root = orgunit_resolve(code=request.org, start=start, end=end, hierarchy=request.hierarchy)
     else:
         raise InvalidInput(MSG_NO_ORG)
-    if user is not None and not user_can(user, Action.VIEW_AGGREGATE, root):
-        # A unit out of scope looks like a unit that does not exist.
-        raise NotFound(MSG_UNIT_NOT_FOUND)
     units = pivot_units(
         root=root, children=request.children, level=request.level, start=start, end=end
     )
@@ -107,15 +118,40 @@ def pivot_resolve(request: PivotRequest, *, user: Any = None) -> ResolvedPivot:
     return ResolvedPivot(root, units, periods, request.indicators)
 
 
-def pivot_run(request: PivotRequest, *, user: Any = None, totals: bool = True) -> Pivot:
-    """Resolve and compute a pivot request."""
-    resolved = pivot_resolve(request, user=user)
+def _table(resolved: ResolvedPivot, *, totals: bool) -> Pivot:
     return pivot_table(
         indicators=resolved.indicators,
         units=resolved.units,
         periods=resolved.periods,
         totals=totals,
     )
+
+
+class _Omitted:
+    """Marks a call that names no user at all (the CLI, until it calls pivot_run_unscoped)."""
+
+
+_OMITTED = _Omitted()
+
+
+def pivot_run(
+    request: PivotRequest, *, user: User | _Omitted = _OMITTED, totals: bool = True
+) -> Pivot:
+    """Resolve and compute a pivot request within the user's scope.
+
+    A user of None is checked like anyone (and sees nothing). Leaving `user` out runs
+    unscoped, for the one CLI caller that still does so (analytics/commands.py
+    handle_pivot); it warns, and goes once that caller calls pivot_run_unscoped.
+    """
+    if isinstance(user, _Omitted):
+        warnings.warn(MSG_RUN_UNSCOPED, DeprecationWarning, stacklevel=2)
+        return pivot_run_unscoped(request, totals=totals)
+    return _table(pivot_resolve(request, user=user), totals=totals)
+
+
+def pivot_run_unscoped(request: PivotRequest, *, totals: bool = True) -> Pivot:
+    """Resolve and compute a pivot request for the operator (the CLI): no scope check."""
+    return _table(pivot_resolve_unscoped(request), totals=totals)
 
 
 # ---- values on the wire ----------------------------------------------------------------------

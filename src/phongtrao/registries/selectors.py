@@ -2,36 +2,96 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from django.db.models import Model, Q, QuerySet
 
-from phongtrao.accounts.permissions import Action, scope_paths
+from phongtrao.accounts.models import User
+from phongtrao.accounts.permissions import Action, scope_q, user_can
 from phongtrao.core.audit import audit_record
-from phongtrao.core.errors import NotFound
+from phongtrao.core.errors import AccessDenied, NotFound
 from phongtrao.core.models import Source
+from phongtrao.core.text import nfc
+from phongtrao.orgunits.models import OrgUnit
 
-from .specs import BY_MODEL, RegistrySpec
+from .specs import BY_MODEL, BY_SLUG, REGISTRIES, RegistrySpec
 
 MSG_RECORD_NOT_FOUND = "Không tìm thấy bản ghi."
+MSG_NO_REGISTRY = "Không tìm thấy sổ theo dõi."
+MSG_REGISTRY_CLOSED = "Tài khoản không được dùng sổ «{title}»."
 
 
 def read_action(spec: RegistrySpec) -> Action:
     return Action.VIEW_PERSONAL if spec.personal else Action.VIEW_AGGREGATE
 
 
-def records_for_user(*, user: Any, spec: RegistrySpec, action: Action | None = None) -> QuerySet:
+def write_action(spec: RegistrySpec) -> Action:
+    return Action.EDIT_PERSONAL if spec.personal else Action.ENTER_DATA
+
+
+def registries_for_user(*, user: User) -> list[RegistrySpec]:
+    """Return the registries the user may read somewhere."""
+    return [spec for spec in REGISTRIES if user_can(user, read_action(spec))]
+
+
+def registry_get_for_user(*, user: User, slug: str) -> RegistrySpec:
+    """Return the registry if the user may read it somewhere; otherwise it is not found."""
+    spec = BY_SLUG.get(slug)
+    if spec is None or not user_can(user, read_action(spec)):
+        raise NotFound(MSG_NO_REGISTRY)
+    return spec
+
+
+def registry_check_open(*, user: User, spec: RegistrySpec, action: Action) -> None:
+    """Refuse (AccessDenied) a registry the user may not use for action on any unit."""
+    if not user_can(user, action):
+        raise AccessDenied(MSG_REGISTRY_CLOSED.format(title=spec.title))
+
+
+def record_can_write(*, user: User, spec: RegistrySpec, record: Model | None = None) -> bool:
+    """Return whether the user may add to the registry (record None) or change the record."""
+    if record is None:
+        return user_can(user, write_action(spec))
+    unit = record_orgunit(record)
+    # A record with no unit (a round-less enrolment) is nobody's to change.
+    return unit is not None and user_can(user, write_action(spec), unit)
+
+
+def records_for_user(*, user: User, spec: RegistrySpec, action: Action | None = None) -> QuerySet:
     """Return the records of a registry whose unit lies in the user's scope for action."""
-    qs = spec.model.objects.all()
-    paths = scope_paths(user, action or read_action(spec))
-    if paths is None:
-        return qs
-    if not paths:
-        return qs.none()
-    condition = Q()
-    for path in paths:
-        condition |= Q(**{f"{spec.scope_path}__startswith": path})
-    return qs.filter(condition)
+    path_field = spec.scope_path
+    return spec.model.objects.filter(
+        scope_q(user, action or read_action(spec), path_field=path_field)
+    )
+
+
+def records_filter(
+    records: QuerySet,
+    *,
+    spec: RegistrySpec,
+    text: str = "",
+    unit: OrgUnit | None = None,
+    lookups: Mapping[str, Any] | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> QuerySet:
+    """Narrow a registry list by search text (NFC), a unit's subtree, field values and dates."""
+    if text := nfc(text or "").strip():
+        condition = Q()
+        for name in spec.search_fields:
+            condition |= Q(**{f"{name}__icontains": text})
+        records = records.filter(condition)
+    if unit is not None:
+        records = records.filter(**{f"{spec.scope_path}__startswith": unit.path})
+    for lookup, value in (lookups or {}).items():
+        records = records.filter(**{lookup: value})
+    if spec.date_field and date_from is not None:
+        records = records.filter(**{f"{spec.date_field}__gte": date_from})
+    if spec.date_field and date_to is not None:
+        records = records.filter(**{f"{spec.date_field}__lte": date_to})
+    return records
 
 
 def record_orgunit(record: Model) -> Any:
@@ -43,7 +103,7 @@ def record_orgunit(record: Model) -> Any:
 
 
 def record_get_for_user(
-    *, user: Any, spec: RegistrySpec, pk: int, source: str = Source.WEB
+    *, user: User, spec: RegistrySpec, pk: int, source: str = Source.WEB
 ) -> Model:
     """Return one record in the user's scope; a personal record's read is audited."""
     record = records_for_user(user=user, spec=spec).filter(pk=pk).first()
@@ -63,7 +123,7 @@ def record_get_for_user(
 
 
 def records_list_audit(
-    *, user: Any, spec: RegistrySpec, records: list[Model], source: str = Source.WEB
+    *, user: User, spec: RegistrySpec, records: list[Model], source: str = Source.WEB
 ) -> None:
     """Record that a user was shown a page (or export) of personal records."""
     if not spec.personal or not records:

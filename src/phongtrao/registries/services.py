@@ -9,21 +9,17 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
-from phongtrao.accounts.permissions import Action, user_can
+from phongtrao.accounts.permissions import user_can
 from phongtrao.core.audit import audit_record
 from phongtrao.core.errors import InvalidInput, NotFound, RowError
 from phongtrao.core.models import Source
 from phongtrao.core.text import nfc
 
 from .models import Person
-from .selectors import MSG_RECORD_NOT_FOUND, record_orgunit
+from .selectors import MSG_RECORD_NOT_FOUND, record_orgunit, write_action
 from .specs import RegistrySpec
 
 MSG_RECORD_INVALID = "Bản ghi chưa được lưu vì có lỗi."
-
-
-def write_action(spec: RegistrySpec) -> Action:
-    return Action.EDIT_PERSONAL if spec.personal else Action.ENTER_DATA
 
 
 def snapshot(record: models.Model) -> dict[str, Any]:

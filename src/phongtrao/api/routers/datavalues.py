@@ -15,10 +15,14 @@ from phongtrao.core.models import Source
 from phongtrao.core.numbers import decimal_plain
 from phongtrao.datavalues import services
 from phongtrao.datavalues.completeness import completeness_report
-from phongtrao.datavalues.models import Approval, DataValue, Submission
+from phongtrao.datavalues.models import DataValue
 from phongtrao.datavalues.periods import period_parse
-from phongtrao.datavalues.selectors import datavalues_for
-from phongtrao.datavalues.services.entry import value_key
+from phongtrao.datavalues.selectors import (
+    approvals_for_user,
+    datavalue_history_for_user,
+    datavalues_for,
+    submission_get_for_user,
+)
 from phongtrao.datavalues.validation import validation_run
 from phongtrao.orgunits.selectors import orgunit_get_for_user
 
@@ -123,7 +127,7 @@ def get_datavalues(request: HttpRequest, dataset: str, org_id: int, period: str)
     """Return the stored values of one data set for one unit and period."""
     ds, unit, p = _target(request, dataset, org_id, period)
     values = datavalues_for(orgunit=unit, period=p).filter(element__memberships__dataset=ds)
-    key = {"dataset": ds, "orgunit": unit, "period_start": p.start, "period_end": p.end}
+    key = {"user": request.user, "dataset": ds, "orgunit": unit, "period": p}
     return {
         "dataset": ds.code,
         "org": unit.code,
@@ -131,8 +135,8 @@ def get_datavalues(request: HttpRequest, dataset: str, org_id: int, period: str)
         "period": p.code,
         "start": p.start,
         "end": p.end,
-        "submitted": Submission.objects.filter(**key).exists(),
-        "approvals": list(Approval.objects.filter(**key).values_list("level", flat=True)),
+        "submitted": submission_get_for_user(**key) is not None,
+        "approvals": list(approvals_for_user(**key).values_list("level", flat=True)),
         "values": [_value_out(dv) for dv in values],
     }
 
@@ -175,17 +179,16 @@ def get_datavalue_history(
     """Return every change of one cell, newest first."""
     from phongtrao.catalog.models import CategoryOption
     from phongtrao.catalog.selectors import element_get
-    from phongtrao.core.models import AuditEvent
 
     _ds, unit, p = _target(request, dataset, org_id, period)
     el = element_get(code=element)
     opt = CategoryOption.objects.filter(combo=el.category_combo, code=option).first()
     if opt is None:
         return []
-    events = AuditEvent.objects.filter(
-        target_type="datavalue", target_id=value_key(el.pk, opt.pk, unit.pk, p)
+    events = datavalue_history_for_user(
+        user=request.user, element=el, option=opt, orgunit=unit, period=p
     )
-    return [_audit_out(e) for e in events.select_related("actor")]
+    return [_audit_out(e) for e in events]
 
 
 def _audit_out(e: Any) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
@@ -44,10 +44,9 @@ from phongtrao.api.schemas.registries import (
     has_timestamps,
     registry_schemas,
 )
-from phongtrao.core.errors import AccessDenied, InvalidInput, NotFound, PhongTraoError, RowError
+from phongtrao.core.errors import InvalidInput, NotFound, PhongTraoError, RowError
 from phongtrao.core.models import Source
 from phongtrao.core.numbers import MSG_NOT_INTEGER, format_vi_number, parse_vi_number
-from phongtrao.core.text import nfc
 from phongtrao.orgunits.models import OrgUnit
 from phongtrao.orgunits.selectors import orgunit_get_for_user
 from phongtrao.registries import models as m
@@ -56,8 +55,11 @@ from phongtrao.registries.selectors import (
     MSG_RECORD_NOT_FOUND,
     read_action,
     record_get_for_user,
+    records_filter,
     records_for_user,
     records_list_audit,
+    registry_check_open,
+    write_action,
 )
 from phongtrao.registries.services import (
     MSG_RECORD_INVALID,
@@ -65,13 +67,11 @@ from phongtrao.registries.services import (
     group_evaluations_set,
     record_delete,
     record_save,
-    write_action,
 )
 from phongtrao.registries.specs import BY_MODEL, BY_SLUG, REGISTRIES, RegistrySpec
 
 router = Router()
 
-MSG_REGISTRY_CLOSED = "Tài khoản không được dùng sổ «{title}»."
 MSG_UNKNOWN_INDICATOR = "Không có chỉ tiêu «{code}» tính từ sổ theo dõi."
 MSG_RANGE_REVERSED = "Ngày bắt đầu phải trước hoặc trùng ngày kết thúc."
 MSG_UNKNOWN_CODE = "Không có {what} mã «{code}» đang dùng."
@@ -84,12 +84,6 @@ EVENTS = BY_SLUG["hoi-nghi"]
 
 
 # Reading input ---------------------------------------------------------------------------
-
-
-def _require(user: Any, action: Action, spec: RegistrySpec) -> None:
-    """Refuse a registry the user may not use on any unit."""
-    if not user_can(user, action):
-        raise AccessDenied(MSG_REGISTRY_CLOSED.format(title=spec.title))
 
 
 def _number(raw: Any, *, integer: bool) -> Decimal | int | None:
@@ -228,24 +222,24 @@ def _related(spec: RegistrySpec) -> list[str]:
 def _records(user: Any, spec: RegistrySpec, filters: Any) -> QuerySet:
     """Return the records a list request asks for, within the user's scope."""
     qs = records_for_user(user=user, spec=spec).select_related(*_related(spec))
-    text = nfc(getattr(filters, "q", "")).strip()
-    if text:
-        condition = Q()
-        for name in spec.search_fields:
-            condition |= Q(**{f"{name}__icontains": text})
-        qs = qs.filter(condition)
+    unit = None
     if filters.org_id is not None:
         unit = orgunit_get_for_user(user=user, pk=filters.org_id, action=read_action(spec))
-        qs = qs.filter(**{f"{spec.scope_path}__startswith": unit.path})
+    lookups = {}
     for name in spec.filter_fields:
         f = api_field(spec, name)
         value = getattr(filters, f.key)
         if value is not None:
-            qs = qs.filter(**{f"{name}__code" if f.kind == Kind.CODE else f.key: value})
-    if spec.date_field and filters.date_from is not None:
-        qs = qs.filter(**{f"{spec.date_field}__gte": filters.date_from})
-    if spec.date_field and filters.date_to is not None:
-        qs = qs.filter(**{f"{spec.date_field}__lte": filters.date_to})
+            lookups[f"{name}__code" if f.kind == Kind.CODE else f.key] = value
+    qs = records_filter(
+        qs,
+        spec=spec,
+        text=getattr(filters, "q", ""),
+        unit=unit,
+        lookups=lookups,
+        date_from=getattr(filters, "date_from", None),
+        date_to=getattr(filters, "date_to", None),
+    )
     return qs.order_by(*spec.model._meta.ordering, "pk")
 
 
@@ -297,7 +291,7 @@ def _register(spec: RegistrySpec) -> None:
 
     @router.get(path, response=page, operation_id=f"{op}_list", summary=spec.title)
     def list_records(request: HttpRequest, filters: Query[filters_schema]) -> dict[str, Any]:
-        _require(request.user, read_action(spec), spec)
+        registry_check_open(user=request.user, spec=spec, action=read_action(spec))
         qs = _records(request.user, spec, filters)
         records = list(qs[filters.offset : filters.offset + filters.limit])
         records_list_audit(user=request.user, spec=spec, records=records, source=Source.API)
@@ -313,7 +307,7 @@ def _register(spec: RegistrySpec) -> None:
 
     @router.post(path, response={201: record_out}, operation_id=f"{op}_create", summary=spec.title)
     def create_record(request: HttpRequest, payload: record_in) -> Status[dict[str, Any]]:
-        _require(request.user, write_action(spec), spec)
+        registry_check_open(user=request.user, spec=spec, action=write_action(spec))
         data = _record_data(request.user, spec, payload)
         return Status(201, _record_out(request.user, spec, _save(request.user, spec, data)))
 
@@ -407,7 +401,7 @@ def list_round_enrolments(request: HttpRequest, record_id: int) -> list[dict[str
     rehab_round = record_get_for_user(
         user=request.user, spec=ROUNDS, pk=record_id, source=Source.API
     )
-    _require(request.user, read_action(ENROLMENTS), ENROLMENTS)
+    registry_check_open(user=request.user, spec=ENROLMENTS, action=read_action(ENROLMENTS))
     records = list(
         records_for_user(user=request.user, spec=ENROLMENTS)
         .filter(round=rehab_round)
@@ -427,7 +421,7 @@ def list_round_enrolments(request: HttpRequest, record_id: int) -> list[dict[str
 def create_round_enrolment(
     request: HttpRequest, record_id: int, payload: EnrolmentIn
 ) -> Status[dict[str, Any]]:
-    _require(request.user, write_action(ENROLMENTS), ENROLMENTS)
+    registry_check_open(user=request.user, spec=ENROLMENTS, action=write_action(ENROLMENTS))
     _record_for_write(request.user, ROUNDS, record_id)
     full = registry_schemas(ENROLMENTS).record_in(
         round_id=record_id, person_id=payload.person_id, outcome=payload.outcome

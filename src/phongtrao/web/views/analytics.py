@@ -24,11 +24,13 @@ from phongtrao.analytics.pivots import (
     pivot_xlsx,
 )
 from phongtrao.analytics.query import Kind, Pivot, indicators_available
-from phongtrao.core.errors import InvalidInput, NotFound
+from phongtrao.core.errors import InvalidInput
 from phongtrao.orgunits.models import Hierarchy, Level, OrgUnit
-from phongtrao.orgunits.selectors import orgunit_children, orgunit_roots_for_user
-
-from .common import unit_or_404
+from phongtrao.orgunits.selectors import (
+    orgunit_children,
+    orgunit_get_for_user,
+    orgunit_roots_for_user,
+)
 
 DEFAULT_INDICATORS = ("propaganda_rounds", "model_addresses", "persons_managed_educated")
 PERIOD_KINDS = {"year": "Năm", "half": "6 tháng", "quarter": "Quý", "month": "Tháng"}
@@ -123,10 +125,7 @@ def _pivot_request(state: dict[str, Any]) -> PivotRequest:
 
 
 def _run(request: HttpRequest, state: dict[str, Any]) -> Pivot:
-    try:
-        return pivot_run(_pivot_request(state), user=request.user)
-    except NotFound as error:
-        raise Http404(error.message) from error
+    return pivot_run(_pivot_request(state), user=request.user)
 
 
 def _url(name: str, query: QueryDict, *args: str, **changes: Any) -> str:
@@ -220,10 +219,7 @@ def _title(table: Pivot) -> str:
 def export_pivot(request: HttpRequest) -> HttpResponse:
     state = _form_state(request)
     fmt = request.GET.get("format", "csv")
-    try:
-        table = _run(request, state)
-    except InvalidInput as error:
-        return HttpResponse(error.message, status=400, content_type="text/plain; charset=utf-8")
+    table = _run(request, state)
     stamp = timezone.localdate().strftime("%Y%m%d")
     if fmt == "xlsx":
         content = pivot_xlsx(table, title=_title(table), rows=state["rows"], cols=state["cols"])
@@ -242,10 +238,7 @@ def export_pivot(request: HttpRequest) -> HttpResponse:
 @login_required
 def show_chart(request: HttpRequest, kind: str) -> HttpResponse:
     state = _form_state(request)
-    try:
-        table = _run(request, state)
-    except InvalidInput as error:
-        return HttpResponse(error.message, status=400, content_type="text/plain; charset=utf-8")
+    table = _run(request, state)
     chart = next((i for i in table.indicators if i.code == state["chart"]), table.indicators[0])
     draw = bar_chart_png if kind == "bar" else line_chart_png
     return HttpResponse(draw(table, chart), content_type="image/png")
@@ -256,7 +249,7 @@ def show_dashboard(request: HttpRequest) -> HttpResponse:
     roots = list(orgunit_roots_for_user(user=request.user)[:100])
     unit_id = request.GET.get("org_id", "")
     if unit_id.isdigit():
-        unit = unit_or_404(request.user, int(unit_id))
+        unit = orgunit_get_for_user(user=request.user, pk=int(unit_id))
     elif roots:
         unit = roots[0]
     else:

@@ -9,26 +9,23 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from phongtrao.accounts.permissions import Action, user_can
+from phongtrao.accounts.selectors import audit_events_for_unit
 from phongtrao.catalog.selectors import element_get
-from phongtrao.core.errors import InvalidInput, NotFound
+from phongtrao.core.errors import InvalidInput
 from phongtrao.core.models import AuditEvent
 from phongtrao.core.numbers import format_vi_number
 from phongtrao.datavalues.periods import period_parse
-from phongtrao.datavalues.selectors import datavalues_for
-from phongtrao.datavalues.services.entry import value_key
-from phongtrao.orgunits.models import Level, OrgUnit
-from phongtrao.orgunits.selectors import orgunit_children
+from phongtrao.datavalues.selectors import datavalue_history_for_user, datavalues_for
+from phongtrao.orgunits.models import Level
+from phongtrao.orgunits.selectors import orgunit_children, orgunit_get_for_user
 
-from .common import dataset_choose, period_choose, unit_or_404
+from .common import dataset_choose, period_choose
 
 EVENTS_PER_PAGE = 50
-# Events about aggregate figures; the others (registries) may name people.
-AGGREGATE_TARGETS = ("datavalue", "dataset_period")
 FIELD_LABELS = {"dataset": "Biểu mẫu", "period": "Kỳ", "level": "Cấp"}
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
@@ -79,24 +76,12 @@ class EventRow:
         return _shown(self.event.after)
 
 
-def _events_for_unit(user: Any, unit: OrgUnit, *, subtree: bool) -> QuerySet[AuditEvent]:
-    events = AuditEvent.objects.select_related("actor", "orgunit").order_by("-at", "-id")
-    if subtree:
-        events = events.filter(orgunit__path__startswith=unit.path)
-    else:
-        events = events.filter(orgunit=unit)
-    # Scopes are subtrees, so a right on the unit holds on everything below it.
-    if not user_can(user, Action.VIEW_PERSONAL, unit):
-        events = events.filter(target_type__in=AGGREGATE_TARGETS)
-    return events
-
-
 @login_required
 def unit_audit(request: HttpRequest, unit_id: int) -> HttpResponse:
-    unit = unit_or_404(request.user, unit_id)
+    unit = orgunit_get_for_user(user=request.user, pk=unit_id)
     has_children = orgunit_children(unit=unit).exists()
     subtree = has_children and request.GET.get("cay") == "1"
-    events = _events_for_unit(request.user, unit, subtree=subtree)
+    events = audit_events_for_unit(user=request.user, unit=unit, subtree=subtree)
     page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("trang"))
     return render(
         request,
@@ -118,11 +103,8 @@ def value_audit(request: HttpRequest) -> HttpResponse:
         unit_id = int(request.GET.get("unit", ""))
     except ValueError:
         raise Http404("Không tìm thấy đơn vị hành chính.") from None
-    unit = unit_or_404(request.user, unit_id)
-    try:
-        element = element_get(code=request.GET.get("element", ""))
-    except NotFound as error:
-        raise Http404(error.message) from error
+    unit = orgunit_get_for_user(user=request.user, pk=unit_id)
+    element = element_get(code=request.GET.get("element", ""))
     option = element.category_combo.options.filter(code=request.GET.get("option") or "default")
     option = option.first()
     if option is None:
@@ -141,12 +123,8 @@ def value_audit(request: HttpRequest) -> HttpResponse:
         context["error"] = error.message
         return render(request, "web/audit_value.html", context, status=400)
     current = datavalues_for(orgunit=unit, period=period, elements=[element]).filter(option=option)
-    events = (
-        AuditEvent.objects.filter(
-            target_type="datavalue", target_id=value_key(element.pk, option.pk, unit.pk, period)
-        )
-        .select_related("actor")
-        .order_by("-at", "-id")
+    events = datavalue_history_for_user(
+        user=request.user, element=element, option=option, orgunit=unit, period=period
     )
     value = current.first()
     context.update(

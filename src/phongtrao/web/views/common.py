@@ -1,32 +1,19 @@
-"""Helpers shared by the web views: scoped unit lookup, data set and period choice."""
+"""Helpers shared by the web views: data set and period choice, page links."""
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlencode
 
-from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from phongtrao.accounts.permissions import Action
 from phongtrao.catalog.models import DataSet
 from phongtrao.catalog.selectors import dataset_get
-from phongtrao.core.errors import NotFound
 from phongtrao.datavalues.periods import Period, PeriodKind, period_for_date, period_parse
 from phongtrao.orgunits.models import Level, OrgUnit
-from phongtrao.orgunits.selectors import orgunit_get_for_user
 
 MSG_NO_DATASET = "Không có biểu mẫu nào áp dụng cho {unit}."
 _LEVEL_RANK = {level.value: rank for rank, level in enumerate(Level)}
-
-
-def unit_or_404(user: Any, unit_id: int, action: Action = Action.VIEW_AGGREGATE) -> OrgUnit:
-    """Return the unit through the scoped selector; out of scope looks like missing."""
-    try:
-        return orgunit_get_for_user(user=user, pk=unit_id, action=action)
-    except NotFound as error:
-        raise Http404(error.message) from error
 
 
 def datasets_entered_at(unit: OrgUnit) -> list[DataSet]:
@@ -44,10 +31,7 @@ def dataset_choose(code: str | None, candidates: list[DataSet]) -> DataSet | Non
     """Return the data set named in the request, else the first candidate."""
     if not code:
         return candidates[0] if candidates else None
-    try:
-        return dataset_get(code=code)
-    except NotFound as error:
-        raise Http404(error.message) from error
+    return dataset_get(code=code)
 
 
 def period_choose(text: str | None, dataset: DataSet, unit: OrgUnit | None = None) -> Period:

@@ -6,19 +6,20 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from phongtrao.accounts.permissions import Action
 from phongtrao.catalog.models import DataSet
 from phongtrao.catalog.selectors import dataset_elements
-from phongtrao.core.errors import Conflict, InvalidInput, NotFound
+from phongtrao.core.errors import Conflict, InvalidInput
 from phongtrao.core.models import Source
 from phongtrao.datavalues.periods import Period
 from phongtrao.datavalues.selectors import datavalues_for
 from phongtrao.datavalues.services import SaveResult, datavalues_save
 from phongtrao.datavalues.services.entry import MSG_LOCKED, entry_check_target
 from phongtrao.orgunits.models import OrgUnit
+from phongtrao.orgunits.selectors import orgunit_get_for_user
 
 from ..forms import EntryGrid
 from .common import (
@@ -27,7 +28,6 @@ from .common import (
     datasets_entered_at,
     page_url,
     period_choose,
-    unit_or_404,
 )
 from .workflow import workflow_state
 
@@ -52,8 +52,6 @@ def _save(
             entries=grid.entries(),
             source=Source.WEB,
         )
-    except NotFound as error:
-        raise Http404(error.message) from error
     except InvalidInput as error:
         return [error.message, *grid.attach_errors(error.extra.get("rows", []))], 400
     except Conflict as error:
@@ -69,7 +67,7 @@ def _save(
 
 @login_required
 def enter_data(request: HttpRequest, unit_id: int) -> HttpResponse:
-    unit = unit_or_404(request.user, unit_id, Action.ENTER_DATA)
+    unit = orgunit_get_for_user(user=request.user, pk=unit_id, action=Action.ENTER_DATA)
     datasets = datasets_entered_at(unit)
     dataset = dataset_choose(request.GET.get("dataset"), datasets)
     context: dict[str, Any] = {"unit": unit, "datasets": datasets, "dataset": dataset}
@@ -80,8 +78,6 @@ def enter_data(request: HttpRequest, unit_id: int) -> HttpResponse:
         period = period_choose(request.GET.get("period"), dataset, unit)
         context.update(period=period, previous=period.previous(), next=period.next())
         entry_check_target(user=request.user, dataset=dataset, orgunit=unit, period=period)
-    except NotFound as error:
-        raise Http404(error.message) from error
     except InvalidInput as error:
         context["error"] = error.message
         return render(request, "web/dataentry.html", context, status=400)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from phongtrao.accounts.permissions import Action, user_can
-from phongtrao.core.errors import NotFound
 from phongtrao.orgunits.models import Hierarchy
 from phongtrao.orgunits.selectors import (
     orgunit_ancestors,
@@ -44,10 +43,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def orgunit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
-    try:
-        unit = orgunit_get_for_user(user=request.user, pk=unit_id)
-    except NotFound as error:
-        raise Http404(error.message) from error
+    unit = orgunit_get_for_user(user=request.user, pk=unit_id)
     return render(
         request,
         "web/orgunit_detail.html",

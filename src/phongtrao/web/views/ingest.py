@@ -1,41 +1,31 @@
 """Files in and out on the web: upload, dry run row by row, confirm; templates; exports;
 narrative reports checked against the records, with figures accepted as values.
 
-An uploaded file is kept under VAR_DIR/uploads/<token>/ with who uploaded it, so the dry run
-and the confirmed import read the same bytes; nothing is written before the confirmation.
+The uploads are kept by phongtrao.ingest.uploads; the forms live in web/forms/ingest.py.
 """
 
 from __future__ import annotations
 
-import json
-import logging
 import re
-import secrets
-import shutil
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
-from phongtrao.accounts.permissions import Action, orgunits_where, user_can
-from phongtrao.catalog.models import DataElement, DataSet
+from phongtrao.accounts.permissions import Action, user_can
+from phongtrao.catalog.models import DataElement
 from phongtrao.core.errors import InvalidInput, PhongTraoError, RowError
 from phongtrao.core.numbers import format_vi_number
-from phongtrao.datavalues.periods import period_parse
 from phongtrao.ingest.reconcile import (
     MATCH,
     MISMATCH,
@@ -48,31 +38,36 @@ from phongtrao.ingest.reconcile import (
     figures_accept,
     reconcile,
 )
+from phongtrao.ingest.uploads import (
+    REPORT,
+    VALUES,
+    upload_drop,
+    upload_get,
+    upload_import,
+    upload_keep,
+)
 from phongtrao.orgunits.models import OrgUnit
-from phongtrao.registries.services import write_action
-from phongtrao.registries.specs import BY_SLUG, REGISTRIES
+from phongtrao.registries.specs import BY_SLUG
 
-from .registries import OrgUnitField, unit_label
+from ..forms.fields import unit_label
+from ..forms.ingest import (
+    FORMAT_LABELS,
+    AcceptForm,
+    ExportForm,
+    RangeForm,
+    ReportForm,
+    TemplateForm,
+    UploadForm,
+    export_formats,
+    import_formats,
+)
 
-logger = logging.getLogger(__name__)
+__all__ = ["export_formats", "highlight", "import_formats"]
 
-VALUES = "values"
-REPORT = "report"
-UPLOAD_MAX_AGE_SECONDS = 24 * 3600
 PREVIEW_ROWS_MAX = 500
-VALUE_SUFFIXES = {".csv", ".xlsx", ".xlsm", ".json", ".xml"}
-REGISTRY_SUFFIXES = {".csv", ".xlsx", ".xlsm"}
-REPORT_SUFFIXES = {".txt", ".docx"}
-_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
-_META = ".meta.json"
-
-MSG_UPLOAD_GONE = "Tệp đã tải lên không còn (đã nhập, đã hủy hoặc quá một ngày); hãy tải lên lại."
-MSG_SUFFIX = "Tệp «{name}» không đúng loại: chỉ nhận {allowed}."
-MSG_UNEXPECTED = "Không đọc được tệp «{name}»: nội dung không đúng định dạng đã chọn."
 MSG_IMPORTED = "Đã nhập tệp «{name}»: {summary}."
 MSG_CANCELLED = "Đã hủy, không nhập tệp «{name}»."
 MSG_ACCEPTED = "Đã nhận {count} số làm số liệu của {unit}, kỳ {period}."
-MSG_NO_RIGHT = "Bạn không được nhập tệp này."
 MSG_CHOOSE_UNIT = "Chọn đơn vị để đối chiếu."
 ACTION_LABELS = {
     "create": "Thêm mới",
@@ -87,228 +82,8 @@ EXPORT_TYPES = {
     "dhis2-csv": ("text/csv; charset=utf-8", "csv"),
     "adx": ("application/xml", "xml"),
 }
-FORMAT_LABELS = {
-    "csv": "CSV (chi_tieu, phan_to, don_vi, ky, gia_tri)",
-    "xlsx": "Excel (biểu mẫu nhập liệu)",
-    "dhis2-json": "DHIS2 dataValueSet JSON",
-    "dhis2-csv": "DHIS2 dataValueSet CSV",
-    "adx": "ADX XML",
-    "dhis2-metadata": "Danh mục DHIS2 (metadata JSON)",
-}
 # The most alarming status colours a stretch of text where figures overlap.
 _STATUS_RANK = {MISMATCH: 0, MISSING: 1, UNCHECKED: 2, MATCH: 3}
-
-
-# --- formats present ---------------------------------------------------------------------------
-
-
-def import_formats() -> list[str]:
-    """Return the file formats the values import reads."""
-    from phongtrao.ingest.commands_io import IMPORT_FORMATS
-
-    return list(IMPORT_FORMATS)
-
-
-def export_formats() -> list[str]:
-    """Return the formats values export to."""
-    from phongtrao.ingest.commands_io import EXPORT_FORMATS
-
-    return list(EXPORT_FORMATS)
-
-
-# --- kept uploads ------------------------------------------------------------------------------
-
-
-def _uploads() -> Path:
-    return Path(settings.VAR_DIR) / "uploads"
-
-
-def _safe_name(name: str) -> str:
-    base = Path(name).name.lstrip(".")
-    base = re.sub(r"[^\w.\- ]", "_", base).strip() or "tep"
-    stem, suffix = Path(base).stem[:80], Path(base).suffix.lower()
-    return stem + suffix
-
-
-def _prune() -> None:
-    """Drop uploads nobody confirmed within a day."""
-    folder = _uploads()
-    if not folder.is_dir():
-        return
-    limit = time.time() - UPLOAD_MAX_AGE_SECONDS
-    for kept in folder.iterdir():
-        if kept.is_dir() and kept.stat().st_mtime < limit:
-            shutil.rmtree(kept, ignore_errors=True)
-
-
-def upload_keep(user: Any, uploaded: Any, meta: dict[str, Any]) -> str:
-    """Store an uploaded file under a fresh random token and return the token."""
-    _prune()
-    token = secrets.token_urlsafe(24)
-    folder = _uploads() / token
-    folder.mkdir(parents=True)
-    name = _safe_name(uploaded.name)
-    with (folder / name).open("wb") as out:
-        for chunk in uploaded.chunks():
-            out.write(chunk)
-    info = {**meta, "name": name, "original": uploaded.name, "user": user.pk}
-    (folder / _META).write_text(json.dumps(info, ensure_ascii=False), encoding="utf-8")
-    return token
-
-
-def upload_get(user: Any, token: str) -> tuple[Path, dict[str, Any]]:
-    """Return a kept upload of this user; anyone else's, or a gone one, is missing."""
-    if not _TOKEN.fullmatch(token):
-        raise Http404(MSG_UPLOAD_GONE)
-    folder = _uploads() / token
-    try:
-        meta = json.loads((folder / _META).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise Http404(MSG_UPLOAD_GONE) from error
-    path = folder / meta.get("name", "")
-    if meta.get("user") != user.pk or not path.is_file():
-        raise Http404(MSG_UPLOAD_GONE)
-    return path, meta
-
-
-def upload_drop(token: str) -> None:
-    if _TOKEN.fullmatch(token):
-        shutil.rmtree(_uploads() / token, ignore_errors=True)
-
-
-def _check_suffix(name: str, allowed: set[str]) -> None:
-    if Path(name).suffix.lower() not in allowed:
-        listed = ", ".join(sorted(allowed))
-        raise forms.ValidationError(MSG_SUFFIX.format(name=name, allowed=listed))
-
-
-# --- forms -------------------------------------------------------------------------------------
-
-
-def _writable_registries(user: Any) -> list[tuple[str, str]]:
-    return [
-        (spec.slug, f"Sổ theo dõi: {spec.title}")
-        for spec in REGISTRIES
-        if user_can(user, write_action(spec))
-    ]
-
-
-class UploadForm(forms.Form):
-    file = forms.FileField(label="Tệp")
-    kind = forms.ChoiceField(label="Nội dung")
-    format = forms.ChoiceField(
-        label="Định dạng",
-        required=False,
-        help_text="chỉ cho số liệu tổng hợp; sổ theo dõi nhận .csv hoặc .xlsx",
-    )
-
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        kinds = []
-        if user_can(user, Action.ENTER_DATA) or user_can(user, Action.ADMINISTER):
-            kinds.append((VALUES, "Số liệu tổng hợp (chỉ tiêu)"))
-        self.fields["kind"].choices = kinds + _writable_registries(user)
-        self.fields["format"].choices = [("", "Tự nhận theo phần mở rộng")] + [
-            (fmt, FORMAT_LABELS[fmt]) for fmt in import_formats()
-        ]
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        uploaded, kind = data.get("file"), data.get("kind")
-        if uploaded is not None and kind:
-            _check_suffix(uploaded.name, VALUE_SUFFIXES if kind == VALUES else REGISTRY_SUFFIXES)
-        return data
-
-
-class TemplateForm(forms.Form):
-    dataset = forms.ChoiceField(label="Biểu mẫu")
-    ky = forms.CharField(label="Kỳ", help_text="ví dụ 202305 (tháng) hoặc 2023 (năm)")
-
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["dataset"].choices = [
-            (d.code, d.name) for d in DataSet.objects.order_by("code")
-        ]
-        self.fields["don_vi"] = OrgUnitField(
-            units=orgunits_where(user, Action.ENTER_DATA), label="Đơn vị"
-        )
-        self.order_fields(["dataset", "don_vi", "ky"])
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        dataset = DataSet.objects.filter(code=data.get("dataset")).first()
-        if dataset is not None and data.get("ky"):
-            try:
-                data["period"] = period_parse(data["ky"], windows=dataset.windows)
-            except InvalidInput as error:
-                self.add_error("ky", error.message)
-        data["dataset_obj"] = dataset
-        return data
-
-
-class ExportForm(forms.Form):
-    ky = forms.CharField(
-        label="Kỳ", help_text="một hay nhiều kỳ, cách nhau bởi dấu phẩy: 202304,202305"
-    )
-    dinh_dang = forms.ChoiceField(label="Định dạng")
-
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["don_vi"] = OrgUnitField(
-            units=orgunits_where(user, Action.VIEW_AGGREGATE), label="Đơn vị (cả cây bên dưới)"
-        )
-        self.fields["dinh_dang"].choices = [(f, FORMAT_LABELS[f]) for f in export_formats()]
-        self.order_fields(["don_vi", "ky", "dinh_dang"])
-
-
-def _date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-class RangeForm(forms.Form):
-    """The unit and dates a report is checked against (dates default to the report's own)."""
-
-    tu_ngay = forms.DateField(label="Từ ngày", required=False, widget=_date_input())
-    den_ngay = forms.DateField(label="Đến ngày", required=False, widget=_date_input())
-
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["don_vi"] = OrgUnitField(
-            units=orgunits_where(user, Action.VIEW_AGGREGATE), label="Đơn vị"
-        )
-        self.order_fields(["file", "don_vi", "tu_ngay", "den_ngay"])
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        start, end = data.get("tu_ngay"), data.get("den_ngay")
-        if start and end and start > end:
-            self.add_error("den_ngay", "Ngày kết thúc phải sau ngày bắt đầu.")
-        return data
-
-
-class ReportForm(RangeForm):
-    file = forms.FileField(label="Báo cáo (.txt, .docx)")
-
-    def clean_file(self) -> Any:
-        uploaded = self.cleaned_data["file"]
-        _check_suffix(uploaded.name, REPORT_SUFFIXES)
-        return uploaded
-
-
-class AcceptForm(forms.Form):
-    so = forms.TypedMultipleChoiceField(label="Số được chọn", coerce=int)
-    ky = forms.CharField(
-        label="Kỳ báo cáo", help_text="kỳ của biểu mẫu có chỉ tiêu: 202305 (tháng), 2023 (năm)"
-    )
-
-    def __init__(self, *args: Any, user: Any, rows: list[Comparison], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["so"].choices = [(r.number, r.number) for r in rows if r.figure.indicator]
-        self.fields["so"].error_messages["required"] = "Chưa chọn số nào để nhận."
-        self.fields["don_vi_nhan"] = OrgUnitField(
-            units=orgunits_where(user, Action.ENTER_DATA), label="Nhập cho đơn vị"
-        )
-        self.order_fields(["so", "don_vi_nhan", "ky"])
 
 
 # --- showing reports ---------------------------------------------------------------------------
@@ -403,37 +178,6 @@ def _errors(error: PhongTraoError) -> list[RowError]:
     return list(error.extra.get("rows", []))
 
 
-# --- running an import -----------------------------------------------------------------------
-
-
-def _run_import(user: Any, path: Path, meta: dict[str, Any], *, dry_run: bool) -> dict[str, Any]:
-    """Run the import the upload was made for and return its report as plain data."""
-    kind = meta.get("kind", VALUES)
-    if kind == VALUES:
-        from phongtrao.ingest.commands_io import guess_format
-        from phongtrao.ingest.services import file_import
-
-        fmt = meta.get("format") or guess_format(path)
-        return file_import(user=user, path=path, fmt=fmt, dry_run=dry_run)
-    from phongtrao.ingest.registry_import import registry_import
-
-    spec = BY_SLUG.get(kind)
-    if spec is None or not user_can(user, write_action(spec)):
-        raise InvalidInput(MSG_NO_RIGHT)
-    return registry_import(user=user, spec=spec, path=path, dry_run=dry_run).as_dict()
-
-
-def _guarded(name: str, job: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """Run job; turn anything a malformed file may raise into a message, never a traceback."""
-    try:
-        return job()
-    except PhongTraoError:
-        raise
-    except Exception as error:  # noqa: BLE001 - the web edge: a bad file is a message
-        logger.exception("import of %s failed", name)
-        raise InvalidInput(MSG_UNEXPECTED.format(name=name)) from error
-
-
 def _kind_label(meta: dict[str, Any]) -> str:
     kind = meta.get("kind", VALUES)
     if kind == VALUES:
@@ -495,10 +239,8 @@ def _preview(
     context: dict[str, Any] = {"token": token, "name": meta["original"], "kind": _kind_label(meta)}
     status = 200 if failure is None else 400
     try:
-        report = _guarded(
-            meta["original"], lambda: _run_import(request.user, path, meta, dry_run=True)
-        )
-    except PhongTraoError as error:
+        report = upload_import(request.user, path, meta, dry_run=True)
+    except InvalidInput as error:
         context.update(error=error.message, error_rows=_errors(error), can_confirm=False)
         return render(request, "web/ingest/preview.html", context, status=400)
     rows = preview_rows(report)
@@ -521,10 +263,8 @@ def _preview(
 def confirm_import(request: HttpRequest, token: str) -> HttpResponse:
     path, meta = upload_get(request.user, token)
     try:
-        report = _guarded(
-            meta["original"], lambda: _run_import(request.user, path, meta, dry_run=False)
-        )
-    except PhongTraoError as error:
+        report = upload_import(request.user, path, meta, dry_run=False)
+    except InvalidInput as error:
         return _preview(request, token, path, meta, failure=error)
     upload_drop(token)
     summary = _summary_text(report.get("summary", {}))
@@ -553,7 +293,7 @@ def download_template(request: HttpRequest) -> HttpResponse:
         content = template_xlsx(
             dataset=data["dataset_obj"], root=data["don_vi"], period=data["period"]
         )
-    except PhongTraoError as error:
+    except InvalidInput as error:
         form.add_error(None, error.message)
         return _index(request, status=400, template=form)
     unit, period = data["don_vi"], data["period"]
@@ -579,7 +319,7 @@ def export_values(request: HttpRequest) -> HttpResponse:
         content = values_export(
             org=unit.code, hierarchy=unit.hierarchy, periods=data["ky"], fmt=fmt
         )
-    except PhongTraoError as error:
+    except InvalidInput as error:
         form.add_error(None, error.message)
         return _index(request, status=400, export=form)
     content_type, suffix = EXPORT_TYPES[fmt]
@@ -641,7 +381,7 @@ def upload_report(request: HttpRequest) -> HttpResponse:
         path, _meta = upload_get(user, token)
         try:
             _report_text(path)
-        except PhongTraoError as error:
+        except InvalidInput as error:
             upload_drop(token)
             form.add_error("file", error.message)
         else:
@@ -683,7 +423,7 @@ def _reconcile_context(
         result = reconcile(
             text=text, orgunit=data["don_vi"], start=data.get("tu_ngay"), end=data.get("den_ngay")
         )
-    except PhongTraoError as error:
+    except InvalidInput as error:
         context["error"] = error.message
         return context, None, 400
     context.update(
@@ -735,7 +475,7 @@ def accept_figures(request: HttpRequest, token: str) -> HttpResponse:
             period=data["ky"],
             file_label=context["name"],
         )
-    except PhongTraoError as error:
+    except InvalidInput as error:
         context.update(accept_error=error.message, accept_rows=_errors(error))
         return render(request, "web/ingest/reconcile.html", context, status=400)
     stored = report.count("create") + report.count("update")

@@ -19,13 +19,13 @@ from phongtrao.core.numbers import format_vi_number
 from phongtrao.datavalues.completeness import completeness_report
 from phongtrao.datavalues.periods import Period, PeriodKind, period_parse
 from phongtrao.datavalues.validation import Finding, validation_run
+from phongtrao.orgunits.selectors import orgunit_get_for_user
 
 from .common import (
     MSG_NO_DATASET,
     dataset_choose,
     datasets_entered_under,
     period_choose,
-    unit_or_404,
 )
 
 FINDINGS_PER_PAGE = 100
@@ -35,7 +35,7 @@ BUILTIN_RULES = {"non_negative": "Không được âm", "outlier": "Giá trị b
 
 @login_required
 def completeness(request: HttpRequest, unit_id: int) -> HttpResponse:
-    unit = unit_or_404(request.user, unit_id)
+    unit = orgunit_get_for_user(user=request.user, pk=unit_id)
     datasets = datasets_entered_under(unit)
     dataset = dataset_choose(request.GET.get("dataset"), datasets)
     context: dict[str, Any] = {"unit": unit, "datasets": datasets, "dataset": dataset}
@@ -100,7 +100,7 @@ def _report_span(query: QueryDict) -> Period:
 
 @login_required
 def validation_report(request: HttpRequest, unit_id: int) -> HttpResponse:
-    unit = unit_or_404(request.user, unit_id)
+    unit = orgunit_get_for_user(user=request.user, pk=unit_id)
     context: dict[str, Any] = {
         "unit": unit,
         "start": request.GET.get("from", ""),

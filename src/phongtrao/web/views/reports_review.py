@@ -19,19 +19,17 @@ from django.utils.safestring import mark_safe
 
 from phongtrao.accounts.permissions import Action, orgunits_where, user_can
 from phongtrao.catalog.selectors import element_get
-from phongtrao.core.errors import NotFound
 from phongtrao.core.numbers import format_vi_number
-from phongtrao.datavalues.models import DataValue
+from phongtrao.datavalues.selectors import datavalues_under_for_user
 from phongtrao.orgunits.models import Hierarchy, OrgUnit
-from phongtrao.orgunits.selectors import MSG_UNIT_NOT_FOUND
+from phongtrao.orgunits.selectors import MSG_UNIT_NOT_FOUND, orgunit_get_for_user
 from phongtrao.reports.builders import review_build
 from phongtrao.reports.drilldown import review_links
 from phongtrao.reports.render import CONTENT_TYPES, FORMATS, review_render
 from phongtrao.reports.render.document import document_build
 from phongtrao.reports.render.html import review_body_html, review_css
 
-from .common import unit_or_404
-from .registries import UNIT_SUGGESTIONS_MAX, UnitInput, unit_label
+from ..forms.fields import UNIT_SUGGESTIONS_MAX, UnitInput, unit_label
 
 VALUES_PER_PAGE = 100
 FORMAT_LABELS = {
@@ -118,7 +116,7 @@ def _initial(request: HttpRequest) -> dict[str, Any]:
     if unit_id := request.GET.get("dv", "").strip():
         if not unit_id.isdigit():
             raise Http404(MSG_UNIT_NOT_FOUND)
-        initial["don_vi"] = unit_label(unit_or_404(request.user, int(unit_id)))
+        initial["don_vi"] = unit_label(orgunit_get_for_user(user=request.user, pk=int(unit_id)))
     return initial
 
 
@@ -173,22 +171,17 @@ def list_review_values(request: HttpRequest) -> HttpResponse:
     unit_id = params.get("don_vi", "")
     if not unit_id.isdigit():
         raise Http404(MSG_UNIT_NOT_FOUND)
-    unit = unit_or_404(request.user, int(unit_id))
+    unit = orgunit_get_for_user(user=request.user, pk=int(unit_id))
+    element = element_get(code=params.get("chi_tieu", ""))
     try:
-        element = element_get(code=params.get("chi_tieu", ""))
         start = date.fromisoformat(params.get("tu_ngay", ""))
         end = date.fromisoformat(params.get("den_ngay", ""))
-    except NotFound as error:
-        raise Http404(error.message) from error
     except ValueError:
         context = {"unit": unit, "error": MSG_BAD_RANGE}
         return render(request, "web/review/values.html", context, status=400)
-    values = DataValue.objects.filter(
-        element=element,
-        orgunit__path__startswith=unit.path,
-        period_start__gte=start,
-        period_end__lte=end,
-    ).select_related("orgunit", "option")
+    values = datavalues_under_for_user(
+        user=request.user, element=element, root=unit, start=start, end=end
+    )
     if option := params.get("phan_to"):
         values = values.filter(option__code=option)
     values = values.order_by("orgunit__path", "period_start", "option__sort_order")

@@ -14,9 +14,10 @@ from django.views.decorators.http import require_POST
 
 from phongtrao.accounts.permissions import Action, user_can
 from phongtrao.catalog.models import DataSet
-from phongtrao.core.errors import NotFound, PhongTraoError
+from phongtrao.core.errors import InvalidInput
 from phongtrao.datavalues.models import Approval, Submission
 from phongtrao.datavalues.periods import Period
+from phongtrao.datavalues.selectors import approvals_for_user, submission_get_for_user
 from phongtrao.datavalues.services import (
     dataset_approve,
     dataset_submit,
@@ -25,8 +26,9 @@ from phongtrao.datavalues.services import (
 )
 from phongtrao.datavalues.services.approval import approval_chain
 from phongtrao.orgunits.models import Level, OrgUnit
+from phongtrao.orgunits.selectors import orgunit_get_for_user
 
-from .common import dataset_choose, page_url, period_choose, unit_or_404
+from .common import dataset_choose, page_url, period_choose
 
 
 @dataclass
@@ -52,20 +54,11 @@ class WorkflowState:
     can_unapprove: bool
 
 
-def _period_filter(dataset: DataSet, unit: OrgUnit, period: Period) -> dict[str, Any]:
-    return {
-        "dataset": dataset,
-        "orgunit": unit,
-        "period_start": period.start,
-        "period_end": period.end,
-    }
-
-
 def workflow_state(user: Any, dataset: DataSet, unit: OrgUnit, period: Period) -> WorkflowState:
     """Return where the data set stands and which steps this user may take next."""
-    where = _period_filter(dataset, unit, period)
-    submission = Submission.objects.filter(**where).select_related("submitted_by").first()
-    approvals = {a.level: a for a in Approval.objects.filter(**where).select_related("approved_by")}
+    key = {"user": user, "dataset": dataset, "orgunit": unit, "period": period}
+    submission = submission_get_for_user(**key)
+    approvals = {a.level: a for a in approvals_for_user(**key)}
     steps = [Step(approver=a, approval=approvals.get(a.level)) for a in approval_chain(unit)]
     pending = [s for s in steps if s.approval is None]
     done = [s for s in steps if s.approval is not None]
@@ -85,7 +78,7 @@ def workflow_state(user: Any, dataset: DataSet, unit: OrgUnit, period: Period) -
 
 def _act(request: HttpRequest, unit_id: int, do: Callable[..., str], **kwargs: Any) -> HttpResponse:
     """Run one workflow service and go back to the form with its outcome as a message."""
-    unit = unit_or_404(request.user, unit_id)
+    unit = orgunit_get_for_user(user=request.user, pk=unit_id)
     dataset = dataset_choose(request.POST.get("dataset"), [])
     if dataset is None:
         raise Http404("Chưa chọn biểu mẫu.")
@@ -94,9 +87,8 @@ def _act(request: HttpRequest, unit_id: int, do: Callable[..., str], **kwargs: A
         period = period_choose(period_code, dataset)
         period_code = period.code
         done = do(user=request.user, dataset=dataset, orgunit=unit, period=period, **kwargs)
-    except NotFound as error:
-        raise Http404(error.message) from error
-    except PhongTraoError as error:
+    except InvalidInput as error:
+        # The step's form is the page it came from: the refusal is shown there.
         messages.error(request, error.message)
     else:
         messages.success(request, done)
