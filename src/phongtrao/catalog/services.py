@@ -29,6 +29,7 @@ from .models import (
     ValidationRule,
     ValueType,
 )
+from .rules import rule_sides_check
 
 SHIPPED_CATALOG = Path(__file__).parent / "data" / "catalog.json"
 MSG_CATALOG_INVALID = "Tệp danh mục có lỗi; chưa ghi gì vào cơ sở dữ liệu."
@@ -59,15 +60,12 @@ class CatalogLoadResult:
 
 def rule_expressions_check(*, left: str, right: str, known_codes: set[str] | None = None) -> None:
     """Raise InvalidInput if either side of a rule does not parse or names an unknown code."""
-    from .expressions import parse_expression
-
     codes = (
         known_codes
         if known_codes is not None
         else set(DataElement.objects.values_list("code", flat=True))
     )
-    parse_expression(left, known_codes=codes)
-    parse_expression(right, known_codes=codes)
+    rule_sides_check(left=left, right=right, known_codes=codes)
 
 
 def _check(data: dict[str, Any]) -> list[RowError]:
