@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from phongtrao.accounts.models import User
 from phongtrao.accounts.permissions import Action, user_can
 from phongtrao.core.errors import InvalidInput, NotFound
 from phongtrao.core.numbers import decimal_plain, format_vi_number
@@ -82,8 +83,17 @@ class ResolvedPivot:
     indicators: list[str]
 
 
-def pivot_resolve(request: PivotRequest, *, user: Any = None) -> ResolvedPivot:
-    """Find the unit, units and periods of a request; with a user, out of scope is not found."""
+def pivot_resolve(request: PivotRequest, *, user: User) -> ResolvedPivot:
+    """Find the unit, units and periods of a request; a unit out of scope is not found."""
+    return _resolve(request, user=user)
+
+
+def pivot_resolve_unscoped(request: PivotRequest) -> ResolvedPivot:
+    """Find the unit, units and periods of a request for the operator (every unit)."""
+    return _resolve(request, user=None)
+
+
+def _resolve(request: PivotRequest, *, user: User | None) -> ResolvedPivot:
     if request.children and request.level:
         raise InvalidInput(MSG_CHILDREN_AND_LEVEL)
     periods = periods_parse(request.periods, windows=request.windows)
@@ -107,9 +117,17 @@ def pivot_resolve(request: PivotRequest, *, user: Any = None) -> ResolvedPivot:
     return ResolvedPivot(root, units, periods, request.indicators)
 
 
-def pivot_run(request: PivotRequest, *, user: Any = None, totals: bool = True) -> Pivot:
-    """Resolve and compute a pivot request."""
-    resolved = pivot_resolve(request, user=user)
+def pivot_run(request: PivotRequest, *, user: User, totals: bool = True) -> Pivot:
+    """Resolve and compute a pivot request within the user's scope."""
+    return _table(pivot_resolve(request, user=user), totals=totals)
+
+
+def pivot_run_unscoped(request: PivotRequest, *, totals: bool = True) -> Pivot:
+    """Resolve and compute a pivot request for the operator (every unit)."""
+    return _table(pivot_resolve_unscoped(request), totals=totals)
+
+
+def _table(resolved: ResolvedPivot, *, totals: bool) -> Pivot:
     return pivot_table(
         indicators=resolved.indicators,
         units=resolved.units,

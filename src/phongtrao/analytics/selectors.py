@@ -15,7 +15,6 @@ from decimal import Decimal
 from phongtrao.catalog.models import CategoryOption, DataElement
 from phongtrao.datavalues.periods import Period, PeriodKind
 from phongtrao.orgunits.models import OrgUnit
-from phongtrao.registries.indicators import Figure, Origin
 
 from .aggregate import NOT_ADDITIVE, Aggregate, NotAdditive, _check_range
 from .engine import (
@@ -26,6 +25,7 @@ from .engine import (
     origin_query,
     source_query,
 )
+from .figures import Figure, Origin
 from .sources import Measure, Shape, Source, source_of
 
 
@@ -104,7 +104,7 @@ def _breakdown(
     own = Grouping.by_path([root.path])
     registry = source_of().get(code)
     kept = registry[0] if registry else None
-    if registry is not None and (kept.breakdown or kept.shape is Shape.STOCK):
+    if registry is not None and (registry[0].breakdown or registry[0].shape is Shape.STOCK):
         source, measure = registry
         split = source_query(source, [measure], own, [slot], breakdown=True)
         for (_key, _idx, label), by_code in split.items():

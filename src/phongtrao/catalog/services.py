@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 
 from phongtrao.core.errors import InvalidInput, RowError
 from phongtrao.core.text import nfc
@@ -134,13 +134,13 @@ def _check(data: dict[str, Any]) -> list[RowError]:
 
 
 def _upsert(
-    model: type,
+    model: type[models.Model],
     lookup: dict[str, Any],
     values: dict[str, Any],
     result: CatalogLoadResult,
     kind: str,
 ) -> Any:
-    obj, created = model.objects.get_or_create(**lookup, defaults=values)
+    obj, created = model._default_manager.get_or_create(**lookup, defaults=values)
     if not created and not result.update_existing:
         return obj
     if not created and any(getattr(obj, k) != v for k, v in values.items()):

@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from phongtrao.analytics.figures import Origin
 from phongtrao.analytics.selectors import indicator_figure
 from phongtrao.catalog.indicators import (
     indicator_codes,
@@ -24,7 +25,6 @@ from phongtrao.datavalues.periods import Period, PeriodKind, periods_between
 from phongtrao.datavalues.validation import validation_run
 from phongtrao.orgunits.models import Level, OrgUnit
 from phongtrao.registries import models as rm
-from phongtrao.registries.indicators import Origin
 
 from .review import (
     BreakdownItem,

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from phongtrao.analytics.figures import Origin
 from phongtrao.catalog.indicators import unit_totals
 from phongtrao.core.numbers import format_vi_number
 from phongtrao.datavalues.completeness import Status
-from phongtrao.registries.indicators import Origin
 
 NO_DATA = "Chưa có số liệu"
 ENTRY_UNIT = "đơn vị"  # communes mostly; awards are recorded at the province too

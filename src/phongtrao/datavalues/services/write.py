@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
+from phongtrao.accounts.models import User
 from phongtrao.accounts.permissions import Action, user_can
 from phongtrao.catalog.expressions import parse_expression
 from phongtrao.catalog.models import CategoryOption, DataElement, DataSet, DataSetElement
@@ -270,7 +271,7 @@ def _approved(cells: list[Cell]) -> set[tuple[int, int, date, date]]:
 
 def cells_check(
     *,
-    user: Any,
+    user: User,
     cells: list[Cell],
     scoped: bool = True,
     history_periods: int = HISTORY_PERIODS,
@@ -430,7 +431,7 @@ def _flag_outliers(batch: Batch, changing: list[Decision], history_periods: int)
     history: dict[tuple[int, int, int, str], dict[tuple[date, date], Decimal]] = defaultdict(dict)
     columns = ("element_id", "option_id", "orgunit_id", "period_kind")
     for *key, start, end, value in qs.values_list(*columns, "period_start", "period_end", "value"):
-        history[tuple(key)][(start, end)] = value  # type: ignore[index]
+        history[tuple(key)][(start, end)] = value
     # Earlier periods of the same batch count as history, whatever the chunking.
     for d in valued:
         c = d.cell
@@ -451,7 +452,7 @@ def _flag_outliers(batch: Batch, changing: list[Decision], history_periods: int)
 # The write --------------------------------------------------------------------------------------
 
 
-def cells_write(*, user: Any, batch: Batch, source: str, note: str = "") -> SaveResult:
+def cells_write(*, user: User, batch: Batch, source: str, note: str = "") -> SaveResult:
     """Write a clean batch in bulk and audit each change; raise CellConflict on a race."""
     assert batch.clean, "write only a batch without refusals"  # noqa: S101
     actor = user if getattr(user, "pk", None) else None
@@ -468,7 +469,7 @@ def cells_write(*, user: Any, batch: Batch, source: str, note: str = "") -> Save
     return result
 
 
-def _create(decisions: list[Decision], actor: Any, source: str, result: SaveResult) -> None:
+def _create(decisions: list[Decision], actor: User | None, source: str, result: SaveResult) -> None:
     if not decisions:
         return
     rows = [
@@ -476,7 +477,7 @@ def _create(decisions: list[Decision], actor: Any, source: str, result: SaveResu
             element=d.cell.element,
             option=d.cell.option,
             orgunit=d.cell.orgunit,
-            value=d.value,
+            value=d.value,  # type: ignore[misc]  # a create always carries a value
             version=1,
             needs_review=d.needs_review,
             source=source,
@@ -498,7 +499,7 @@ def _create(decisions: list[Decision], actor: Any, source: str, result: SaveResu
 
 
 def _update(
-    decisions: list[Decision], actor: Any, source: str, now: Any, result: SaveResult
+    decisions: list[Decision], actor: User | None, source: str, now: Any, result: SaveResult
 ) -> None:
     for chunk in itertools.batched(decisions, WRITE_BATCH):
         condition = Q()
@@ -537,7 +538,7 @@ def _delete(decisions: list[Decision], result: SaveResult) -> None:
     result.deleted += len(decisions)
 
 
-def _audit(d: Decision, actor: Any, source: str, note: str) -> dict[str, Any]:
+def _audit(d: Decision, actor: User | None, source: str, note: str) -> dict[str, Any]:
     cell = d.cell
     label = cell.element.short_name + (
         "" if cell.option.code == "default" else f" ({cell.option.name})"
@@ -576,7 +577,7 @@ def _audit(d: Decision, actor: Any, source: str, note: str) -> dict[str, Any]:
 
 
 def datavalues_write_unscoped(
-    *, actor: Any, cells: list[Cell], source: str = Source.SYSTEM, note: str = ""
+    *, actor: User, cells: list[Cell], source: str = Source.SYSTEM, note: str = ""
 ) -> SaveResult:
     """Store cells for the operator (the demo loader): every check but the user's scope."""
     with transaction.atomic():

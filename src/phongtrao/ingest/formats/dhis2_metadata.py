@@ -48,6 +48,7 @@ from typing import Any
 
 from django.db import transaction
 
+from phongtrao.accounts.models import User
 from phongtrao.accounts.permissions import Action, user_can
 from phongtrao.catalog.expressions import parse_expression
 from phongtrao.catalog.models import (
@@ -798,7 +799,7 @@ def _load(path: Path) -> dict[str, Any]:
     return document
 
 
-def metadata_import(*, user: Any, path: Path | str, dry_run: bool = False) -> dict[str, Any]:
+def metadata_import(*, user: User, path: Path | str, dry_run: bool = False) -> dict[str, Any]:
     """Import a DHIS2 metadata file (or report what it would do); administrators only."""
     path = Path(path)
     if not user_can(user, Action.ADMINISTER):
@@ -809,7 +810,7 @@ def metadata_import(*, user: Any, path: Path | str, dry_run: bool = False) -> di
 
 
 def metadata_import_document(
-    *, user: Any, document: dict[str, Any], dry_run: bool = False, label: str = ""
+    *, user: User, document: dict[str, Any], dry_run: bool = False, label: str = ""
 ) -> dict[str, Any]:
     """Import a DHIS2 metadata document atomically; a dry run does it all and rolls back."""
     if not user_can(user, Action.ADMINISTER):
