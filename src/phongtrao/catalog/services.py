@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from django.db import models, transaction
 
 from phongtrao.core.errors import InvalidInput, RowError
 from phongtrao.core.text import nfc
-from phongtrao.orgunits.models import Level
+from phongtrao.orgunits.models import Level, OrgUnit
 
 from .models import (
     CategoryCombo,
@@ -285,3 +286,9 @@ def catalog_shipped_document() -> dict[str, Any]:
 def catalog_load_shipped(*, update_existing: bool = True) -> CatalogLoadResult:
     """Load the catalog that ships with Phong Trào (the seed's indicators and rules)."""
     return catalog_load(data=catalog_shipped_document(), update_existing=update_existing)
+
+
+@transaction.atomic
+def dataset_orgunits_set(*, dataset: DataSet, orgunits: Iterable[OrgUnit]) -> None:
+    """Make orgunits the units that report the data set (and only those)."""
+    dataset.orgunits.set(list(orgunits))
