@@ -35,7 +35,10 @@ LABELS = {
     [
         (Origin(record_units=12), "Sổ theo dõi (12 đơn vị)"),
         (Origin(entered_units=3), "Số liệu nhập theo biểu mẫu (3 đơn vị)"),
-        (Origin(record_units=12, entered_units=3), "Sổ theo dõi (12 đơn vị) và số liệu nhập (3 đơn vị)"),
+        (
+            Origin(record_units=12, entered_units=3),
+            "Sổ theo dõi (12 đơn vị) và số liệu nhập (3 đơn vị)",
+        ),
         (Origin(), "Chưa có số liệu"),
     ],
 )
