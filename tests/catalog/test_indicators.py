@@ -120,3 +120,10 @@ def test_shipped_catalog_holds_the_registrys_elements_splits_and_phrases():
     assert list(weapons.options.values_list("code", "unit")) == [
         (p.key, p.unit_vi) for p in WEAPON_PARTS
     ]
+
+
+def test_every_registry_derived_indicator_links_to_its_records():
+    from phongtrao.reports.drilldown import TARGETS
+
+    # The review's links are keyed by indicator: a new registry indicator needs its page.
+    assert set(TARGETS) == set(registry_codes())

@@ -49,15 +49,16 @@ def test_origin_in_words(origin, text):
 @pytest.fixture
 def review(world, monkeypatch):
     """The world's review, with the origins the engine reports for three figures."""
-    engine = builders.indicator_figure
+    engine = builders.indicator_figures
 
-    def reported(*, code, root, start, end):
-        figure = engine(code=code, root=root, start=start, end=end)
-        if code in ORIGINS and (start, end) == (START, END):
-            figure.origin = ORIGINS[code]
-        return figure
+    def reported(*, codes, root, periods):
+        figures = engine(codes=codes, root=root, periods=periods)
+        for (code, pi), figure in figures.items():
+            if code in ORIGINS and (periods[pi].start, periods[pi].end) == (START, END):
+                figure.origin = ORIGINS[code]
+        return figures
 
-    monkeypatch.setattr(builders, "indicator_figure", reported)
+    monkeypatch.setattr(builders, "indicator_figures", reported)
     return review_build(root=world.province, start=START, end=END)
 
 
@@ -98,14 +99,15 @@ def test_links_follow_the_origin(review):
 
 
 def test_a_figure_without_origin_opens_nothing(world, monkeypatch):
-    engine = builders.indicator_figure
+    engine = builders.indicator_figures
 
-    def unknown(*, code, root, start, end):
-        figure = engine(code=code, root=root, start=start, end=end)
-        figure.origin = Origin()
-        return figure
+    def unknown(*, codes, root, periods):
+        figures = engine(codes=codes, root=root, periods=periods)
+        for figure in figures.values():
+            figure.origin = Origin()
+        return figures
 
-    monkeypatch.setattr(builders, "indicator_figure", unknown)
+    monkeypatch.setattr(builders, "indicator_figures", unknown)
     review = review_build(root=world.province, start=START, end=date(2022, 12, 31))
     assert review.figures["propaganda_rounds"].value == 3
     assert review_links(review)("propaganda_rounds") is None

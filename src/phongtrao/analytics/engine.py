@@ -782,7 +782,7 @@ def _entered_sums_rollup(
 
 @dataclass(frozen=True)
 class OriginCounts:
-    """The communes (and rows) behind one figure, by origin."""
+    """The units (and rows) behind one figure, by origin."""
 
     record_units: int = 0
     record_rows: int = 0
@@ -790,67 +790,86 @@ class OriginCounts:
     entered_rows: int = 0
 
 
-def origin_query(
-    *,
-    source: Source | None,
-    measure: Measure | None,
-    element_id: int | None,
-    root_path: str,
-    start: date,
-    end: date,
-) -> OriginCounts:
-    """Return how many units, and rows, under root_path count from records and from values."""
+def _counted_sql(source: Source, start: date, end: date) -> tuple[str, list[Any]]:
+    """Return the condition on a source's rows that count for [start, end]."""
+    day = _date_sql()
+    if source.shape is Shape.STOCK:
+        return (
+            f"{source.start} <= {day} AND ({source.end} IS NULL OR {source.end} > {day})",
+            [_day(end), _day(end)],
+        )
+    if source.shape is Shape.SPAN:
+        return (
+            f"{source.start} <= {day} AND ({source.end} IS NULL OR {source.end} >= {day})",
+            [_day(end), _day(start)],
+        )
+    return f"{source.start} >= {day} AND {source.start} <= {day}", [_day(start), _day(end)]
+
+
+def _measure_sql(source: Source, measure: Measure) -> tuple[str, list[Any]]:
+    """Return the condition on a source's rows that one measure counts ("1 = 1": all)."""
+    conditions, params = [], []
+    if measure.ident is not None:
+        labels = source.ident_labels() if source.ident_labels else {}
+        idents = [k for k, label in labels.items() if label == measure.ident] or [None]
+        sql, extra = _in_sql(source.ident, idents)
+        conditions.append(sql)
+        params += extra
+    if measure.when:
+        conditions.append(measure.when)
+        params += list(measure.params)
+    return " AND ".join(conditions) or "1 = 1", params
+
+
+def record_origins(
+    source: Source, measures: Sequence[Measure], root_path: str, start: date, end: date
+) -> dict[str, tuple[int, int]]:
+    """Return, per measure of source, the units and rows under root_path counted in the range."""
+    if not measures:
+        return {}
     table = OrgUnit._meta.db_table
     under, under_params = _prefix_sql("d.path", root_path)
-    day = _date_sql()
-    record_units = record_rows = 0
-    if source is not None and measure is not None:
-        if source.shape is Shape.STOCK:
-            counts = f"{source.start} <= {day} AND ({source.end} IS NULL OR {source.end} > {day})"
-            params: list[Any] = [_day(end), _day(end)]
-            if measure.ident is not None:
-                labels = source.ident_labels() if source.ident_labels else {}
-                idents = [k for k, label in labels.items() if label == measure.ident] or [None]
-                sql, extra = _in_sql(source.ident, idents)
-                counts += f" AND {sql}"
-                params += extra
-        elif source.shape is Shape.SPAN:
-            counts = f"{source.start} <= {day} AND ({source.end} IS NULL OR {source.end} >= {day})"
-            params = [_day(end), _day(start)]
-        else:
-            counts = f"{source.start} >= {day} AND {source.start} <= {day}"
-            params = [_day(start), _day(end)]
-        if measure.when:
-            counts += f" AND {measure.when}"
-            params += list(measure.params)
-        rows = "COUNT(DISTINCT " + source.row_id + ")"
-        record_units, record_rows = _fetch(
-            f"SELECT COUNT(DISTINCT {source.unit}), {rows} "  # noqa: S608
-            f"FROM {source.from_sql} JOIN {table} d ON d.id = {source.unit} "
-            f"WHERE {under} AND {counts}",
-            [*under_params, *params],
-        )[0]
-    entered_units = entered_rows = 0
-    if element_id is not None:
-        conditions = [under, "dv.element_id = %s", "dv.period_start >= %s", "dv.period_end <= %s"]
-        params = [*under_params, element_id, _day(start), _day(end)]
-        if source is not None and source.shape is Shape.STOCK:
-            # A stock's registry is kept from a day on: the slot's end is the day that counts.
-            conditions.append(f"NOT {kept_sql(source, 'dv.orgunit_id', 'NULL', day)}")
-            params.append(_day(end))
-        elif source is not None:
-            conditions.append(
-                f"NOT {kept_sql(source, 'dv.orgunit_id', 'dv.period_start', 'dv.period_end')}"
-            )
-        entered_units, entered_rows = _fetch(
-            f"SELECT COUNT(DISTINCT dv.orgunit_id), COUNT(*) "  # noqa: S608
-            f"FROM {DataValue._meta.db_table} dv JOIN {table} d ON d.id = dv.orgunit_id "
-            f"WHERE {' AND '.join(conditions)}",
-            params,
-        )[0]
-    return OriginCounts(
-        record_units=int(record_units or 0),
-        record_rows=int(record_rows or 0),
-        entered_units=int(entered_units or 0),
-        entered_rows=int(entered_rows or 0),
+    counted, counted_params = _counted_sql(source, start, end)
+    select, select_params = [], []
+    for measure in measures:
+        condition, params = _measure_sql(source, measure)
+        select.append(f"COUNT(DISTINCT CASE WHEN {condition} THEN {source.unit} END)")
+        select.append(f"COUNT(DISTINCT CASE WHEN {condition} THEN {source.row_id} END)")
+        select_params += params + params
+    row = _fetch(
+        f"SELECT {', '.join(select)} "  # noqa: S608
+        f"FROM {source.from_sql} JOIN {table} d ON d.id = {source.unit} "
+        f"WHERE {under} AND {counted}",
+        [*select_params, *under_params, *counted_params],
+    )[0]
+    return {
+        m.code: (int(row[2 * j] or 0), int(row[2 * j + 1] or 0)) for j, m in enumerate(measures)
+    }
+
+
+def entered_origins(
+    element_ids: Sequence[int], kept: Source | None, root_path: str, start: date, end: date
+) -> dict[int, tuple[int, int]]:
+    """Return, per element, the units and values under root_path that count in the range."""
+    if not element_ids:
+        return {}
+    table = OrgUnit._meta.db_table
+    under, params = _prefix_sql("d.path", root_path)
+    elements, extra = _in_sql("dv.element_id", list(element_ids))
+    conditions = [under, elements, "dv.period_start >= %s", "dv.period_end <= %s"]
+    params += [*extra, _day(start), _day(end)]
+    if kept is not None and kept.shape is Shape.STOCK:
+        # A stock's registry is kept from a day on: the range's end is the day that counts.
+        conditions.append(f"NOT {kept_sql(kept, 'dv.orgunit_id', 'NULL', _date_sql())}")
+        params.append(_day(end))
+    elif kept is not None:
+        conditions.append(
+            f"NOT {kept_sql(kept, 'dv.orgunit_id', 'dv.period_start', 'dv.period_end')}"
+        )
+    rows = _fetch(
+        "SELECT dv.element_id, COUNT(DISTINCT dv.orgunit_id), COUNT(*) "  # noqa: S608
+        f"FROM {DataValue._meta.db_table} dv JOIN {table} d ON d.id = dv.orgunit_id "
+        f"WHERE {' AND '.join(conditions)} GROUP BY dv.element_id",
+        params,
     )
+    return {element_id: (int(units), int(count)) for element_id, units, count in rows}

@@ -9,6 +9,7 @@ children and the number of records behind it.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -19,10 +20,12 @@ from phongtrao.orgunits.models import OrgUnit
 from .aggregate import NOT_ADDITIVE, Aggregate, NotAdditive, _check_range
 from .engine import (
     Grouping,
+    OriginCounts,
     Slot,
     analytic_session,
+    entered_origins,
     entered_query,
-    origin_query,
+    record_origins,
     source_query,
 )
 from .figures import Figure, Origin
@@ -96,78 +99,153 @@ def registry_indicator_figure(*, code: str, root: OrgUnit, start: date, end: dat
         return _registry_figure(code, *registry, root, Slot.of(start, end))
 
 
-def _breakdown(
-    code: str, element: DataElement | None, root: OrgUnit, slot: Slot
-) -> dict[str, Decimal]:
-    """Return a figure's parts: the records' split and the entered values' options, added."""
-    parts: dict[str, Decimal] = defaultdict(Decimal)
+def _breakdowns(
+    codes: list[str],
+    elements: dict[str, DataElement],
+    root: OrgUnit,
+    slots: list[Slot],
+) -> dict[tuple[str, int], dict[str, Decimal]]:
+    """Return each figure's parts: the records' split and the entered values' options, added.
+
+    One query per source for all of its indicators and all slots, one per group of elements.
+    """
+    parts: dict[tuple[str, int], dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     own = Grouping.by_path([root.path])
-    registry = source_of().get(code)
-    kept = registry[0] if registry else None
-    if registry is not None and (registry[0].breakdown or registry[0].shape is Shape.STOCK):
-        source, measure = registry
-        split = source_query(source, [measure], own, [slot], breakdown=True)
-        for (_key, _idx, label), by_code in split.items():
-            part = by_code.get(code, (None, 0))[0]
-            if label and part is not None:
-                parts[label] += part
-    if element is not None:
-        options = {o.pk: o.code for o in element.category_combo.options.exclude(code="default")}
-        if options:
-            found = entered_query([element.pk], own, [slot], by_option=True, kept=kept)
-            for (_el, option_id, _key, _idx), entered in found.items():
-                total = entered.value(element.time_aggregation, element.orgunit_aggregation)
-                if option_id in options and isinstance(total, Decimal):
-                    parts[options[option_id]] += total
-    return dict(sorted(parts.items()))
+    registry = source_of()
+    by_source: dict[str, list[Measure]] = defaultdict(list)
+    sources: dict[str, Source] = {}
+    for code in codes:
+        if code in registry:
+            source, measure = registry[code]
+            if source.breakdown or source.shape is Shape.STOCK:
+                by_source[source.name].append(measure)
+                sources[source.name] = source
+    for name, measures in by_source.items():
+        for (_key, si, label), by_code in source_query(
+            sources[name], measures, own, slots, breakdown=True
+        ).items():
+            for code, (part, _rows) in by_code.items():
+                if label and part is not None:
+                    parts[(code, si)][label] += part
+    kept_by: dict[str, list[DataElement]] = defaultdict(list)
+    options: dict[int, str] = {}
+    for code, element in elements.items():
+        mine = {o.pk: o.code for o in element.category_combo.options.all() if o.code != "default"}
+        if mine:
+            options |= mine
+            kept_by[registry[code][0].name if code in registry else ""].append(element)
+    every_source = {source.name: source for source, _measure in registry.values()}
+    for name, group in kept_by.items():
+        by_pk = {e.pk: e for e in group}
+        found = entered_query(list(by_pk), own, slots, by_option=True, kept=every_source.get(name))
+        for (element_id, option_id, _key, si), entered in found.items():
+            element = by_pk[element_id]
+            total = entered.value(element.time_aggregation, element.orgunit_aggregation)
+            if option_id in options and isinstance(total, Decimal):
+                parts[(element.code, si)][options[option_id]] += total
+    return {key: dict(sorted(found.items())) for key, found in parts.items()}
+
+
+def _origins(
+    codes: list[str], elements: dict[str, DataElement], root: OrgUnit, periods: list[Period]
+) -> dict[tuple[str, int], OriginCounts]:
+    """Return the units and rows behind each figure, by origin: a query per source and period."""
+    registry = source_of()
+    measures: dict[str, list[Measure]] = defaultdict(list)
+    kept_elements: dict[str, list[int]] = defaultdict(list)
+    sources: dict[str, Source] = {}
+    for code in codes:
+        name = ""
+        if code in registry:
+            source, measure = registry[code]
+            name = source.name
+            sources[name] = source
+            measures[name].append(measure)
+        if code in elements:
+            kept_elements[name].append(elements[code].pk)
+    codes_by_pk = {e.pk: code for code, e in elements.items()}
+    found: dict[tuple[str, int], OriginCounts] = {}
+    for pi, period in enumerate(periods):
+        records: dict[str, tuple[int, int]] = {}
+        entered: dict[str, tuple[int, int]] = {}
+        for name, wanted in measures.items():
+            records |= record_origins(sources[name], wanted, root.path, period.start, period.end)
+        for name, element_ids in kept_elements.items():
+            for pk, counts in entered_origins(
+                element_ids, sources.get(name), root.path, period.start, period.end
+            ).items():
+                entered[codes_by_pk[pk]] = counts
+        for code in codes:
+            record_units, record_rows = records.get(code, (0, 0))
+            entered_units, entered_rows = entered.get(code, (0, 0))
+            found[(code, pi)] = OriginCounts(record_units, record_rows, entered_units, entered_rows)
+    return found
+
+
+def indicator_figures(
+    *, codes: Sequence[str], root: OrgUnit, periods: Sequence[Period]
+) -> dict[tuple[str, int], Figure]:
+    """Return every indicator over root's subtree for each period, keyed (code, period index).
+
+    Each commune counts from its records where it keeps the indicator's registry for the
+    period, from the values it entered otherwise (`engine.kept_sql`); each figure is the
+    roll-up of those parts, with its children, its breakdown and how many units each origin
+    counts. The work is set-wise: a few queries per source over all codes and periods at once.
+    """
+    from .query import pivot, pivot_units
+
+    periods = list(periods)
+    for period in periods:
+        _check_range(period.start, period.end)
+    registry = source_of()
+    elements = {
+        e.code: e
+        for e in DataElement.objects.filter(code__in=codes)
+        .select_related("category_combo")
+        .prefetch_related("category_combo__options")
+    }
+    known = [c for c in dict.fromkeys(codes) if c in elements or c in registry]
+    figures = {(c, pi): Figure(code=c, value=None) for c in codes for pi in range(len(periods))}
+    if not known:
+        return figures
+    with analytic_session():
+        children = pivot_units(root=root, children=True)
+        cells = pivot(indicators=known, units=[root, *children], periods=periods)
+        values = {(c.indicator, c.org.pk, c.period): c.value for c in cells}
+        origins = _origins(known, elements, root, periods)
+        breakdowns = _breakdowns(known, elements, root, [Slot.of(p.start, p.end) for p in periods])
+    for code in known:
+        for pi, period in enumerate(periods):
+            value = values[(code, root.pk, period)]
+            counts = origins[(code, pi)]
+            figure = Figure(
+                code=code,
+                value=value if isinstance(value, Decimal) else None,
+                not_additive=isinstance(value, NotAdditive),
+                sources=counts.record_rows + counts.entered_rows,
+                origin=Origin(record_units=counts.record_units, entered_units=counts.entered_units),
+            )
+            if figure.value is not None:
+                figure.by_child = {
+                    child.code: part
+                    for child in children
+                    if isinstance(part := values[(code, child.pk, period)], Decimal)
+                }
+                figure.breakdown = breakdowns.get((code, pi), {})
+            figures[(code, pi)] = figure
+    return figures
 
 
 def indicator_figure(*, code: str, root: OrgUnit, start: date, end: date) -> Figure:
-    """Return one indicator over root's subtree and [start, end] with its own semantics.
-
-    Each commune counts from its records where it keeps the indicator's registry for the
-    period, from the values it entered otherwise (`engine.kept_sql`); the figure is the roll-up
-    of those parts, and says how many units each origin counts.
-    """
-    _check_range(start, end)
-    from .query import pivot, pivot_units
-
-    element = DataElement.objects.select_related("category_combo").filter(code=code).first()
-    registry = source_of().get(code)
-    if element is None and registry is None:
-        return Figure(code=code, value=None)
-    with analytic_session():
-        children = pivot_units(root=root, children=True)
-        period = Period(PeriodKind.RANGE, start, end)
-        cells = pivot(indicators=[code], units=[root, *children], periods=[period])
-        value = cells[0].value
-        counts = origin_query(
-            source=registry[0] if registry else None,
-            measure=registry[1] if registry else None,
-            element_id=element.pk if element else None,
-            root_path=root.path,
-            start=start,
-            end=end,
-        )
-        figure = Figure(
-            code=code,
-            value=value if isinstance(value, Decimal) else None,
-            not_additive=isinstance(value, NotAdditive),
-            sources=counts.record_rows + counts.entered_rows,
-            origin=Origin(record_units=counts.record_units, entered_units=counts.entered_units),
-        )
-        if figure.value is None:
-            return figure
-        figure.by_child = {
-            cell.org.code: cell.value for cell in cells[1:] if isinstance(cell.value, Decimal)
-        }
-        figure.breakdown = _breakdown(code, element, root, Slot.of(start, end))
-    return figure
+    """Return one indicator over root's subtree and [start, end] (see `indicator_figures`)."""
+    period = Period(PeriodKind.RANGE, start, end)
+    return indicator_figures(codes=[code], root=root, periods=[period])[(code, 0)]
 
 
 __all__ = [
     "NOT_ADDITIVE",
     "datavalue_total",
     "indicator_figure",
+    "indicator_figures",
     "registry_indicator_figure",
 ]

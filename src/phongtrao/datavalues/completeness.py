@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -118,38 +119,67 @@ def completeness_report(
     *, dataset: DataSet, root: OrgUnit, period: Period, today: date | None = None
 ) -> CompletenessReport:
     """Return, per child of root, the entry units that submitted on time, late, or not at all."""
+    return completeness_reports(dataset=dataset, root=root, periods=[period], today=today)[0]
+
+
+def completeness_reports(
+    *, dataset: DataSet, root: OrgUnit, periods: Sequence[Period], today: date | None = None
+) -> list[CompletenessReport]:
+    """Return `completeness_report` for each period, reading units and submissions once."""
+    if not periods:
+        return []
     today = today or timezone.localdate()
-    deadline = period.end + timedelta(days=dataset.timely_days)
+    first, last = min(p.start for p in periods), max(p.end for p in periods)
     units = list(
         OrgUnit.objects.descendants_of(root, include_self=True)
         .filter(level=dataset.entry_level)
-        .valid_during(period.start, period.end)
+        .valid_during(first, last)
         .order_by("path")
     )
-    submitted = dict(
-        Submission.objects.filter(
-            dataset=dataset, orgunit__in=units, period_start=period.start, period_end=period.end
-        ).values_list("orgunit_id", "submitted_at")
-    )
+    submitted = {
+        (unit_id, start, end): at
+        for unit_id, start, end, at in Submission.objects.filter(
+            dataset=dataset,
+            orgunit__path__startswith=root.path,
+            period_start__gte=first,
+            period_end__lte=last,
+        ).values_list("orgunit_id", "period_start", "period_end", "submitted_at")
+    }
     children = {c.path: c for c in OrgUnit.objects.filter(parent=root)}
-    rows: dict[str, CompletenessRow] = {}
     root_depth = len(root.path.rstrip("/").split("/"))
-    for unit in units:
-        parts = unit.path.rstrip("/").split("/")
-        # Entry units directly under root (communes of a district) are counted on root's row.
-        child = (
-            root
-            if len(parts) <= root_depth + 1
-            else children["/".join(parts[: root_depth + 1]) + "/"]
+    # Entry units directly under root (communes of a district) are counted on root's row.
+    row_of = {
+        unit.pk: root
+        if unit.path.count("/") <= root_depth + 1
+        else children["/".join(unit.path.rstrip("/").split("/")[: root_depth + 1]) + "/"]
+        for unit in units
+    }
+    reports = []
+    for period in periods:
+        deadline = period.end + timedelta(days=dataset.timely_days)
+        rows: dict[str, CompletenessRow] = {}
+        for unit in units:
+            if not (
+                (unit.valid_from is None or unit.valid_from <= period.end)
+                and (unit.valid_to is None or period.start <= unit.valid_to)
+            ):
+                continue
+            child = row_of[unit.pk]
+            row = rows.setdefault(child.path, CompletenessRow(orgunit=child))
+            at = submitted.get((unit.pk, period.start, period.end))
+            if at is None:
+                status = Status.MISSING if today > deadline else Status.NOT_DUE
+            else:
+                on_time = timezone.localtime(at).date() <= deadline
+                status = Status.ON_TIME if on_time else Status.LATE
+            row.units.append(UnitStatus(orgunit=unit, status=status, submitted_at=at))
+        reports.append(
+            CompletenessReport(
+                dataset=dataset,
+                root=root,
+                period=period,
+                deadline=deadline,
+                rows=list(rows.values()),
+            )
         )
-        row = rows.setdefault(child.path, CompletenessRow(orgunit=child))
-        at = submitted.get(unit.pk)
-        if at is None:
-            status = Status.MISSING if today > deadline else Status.NOT_DUE
-        else:
-            on_time = timezone.localtime(at).date() <= deadline
-            status = Status.ON_TIME if on_time else Status.LATE
-        row.units.append(UnitStatus(orgunit=unit, status=status, submitted_at=at))
-    return CompletenessReport(
-        dataset=dataset, root=root, period=period, deadline=deadline, rows=list(rows.values())
-    )
+    return reports

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -23,7 +22,7 @@ from phongtrao.core.numbers import decimal_plain, format_vi_number
 from phongtrao.orgunits.models import OrgUnit
 
 from .models import DataValue
-from .periods import Period
+from .periods import Period, PeriodKind
 
 MSG_OUTLIER = (
     "{label}: giá trị {value} khác xa số liệu các kỳ trước của đơn vị (trung vị {median}, "
@@ -76,12 +75,35 @@ def rule_specs() -> list[RuleSpec]:
     ]
 
 
-def _inputs(values: Iterable[DataValue]) -> dict[str, Decimal | None]:
+@dataclass(frozen=True)
+class Cell:
+    """One stored value as the rules read it: plain data, no model objects."""
+
+    element: str
+    option: str
+    short_name: str
+    allow_negative: bool
+    value: Decimal
+
+
+def _cells(values: Iterable[DataValue]) -> list[Cell]:
+    return [
+        Cell(
+            dv.element.code,
+            dv.option.code,
+            dv.element.short_name,
+            dv.element.allow_negative,
+            dv.value,
+        )
+        for dv in values
+    ]
+
+
+def _inputs(cells: Iterable[Cell]) -> dict[str, Decimal | None]:
     totals: dict[str, Decimal | None] = {}
-    for dv in values:
-        code = dv.element.code
-        totals[code] = (totals.get(code) or Decimal(0)) + dv.value
-        totals[f"{code}.{dv.option.code}"] = dv.value
+    for cell in cells:
+        totals[cell.element] = (totals.get(cell.element) or Decimal(0)) + cell.value
+        totals[f"{cell.element}.{cell.option}"] = cell.value
     return totals
 
 
@@ -93,22 +115,38 @@ def rules_violated(
     period: Period | None = None,
 ) -> list[Finding]:
     """Return the rules that the values of one unit and period break."""
+    return cells_violated(
+        _cells(values),
+        specs=specs if specs is not None else rule_specs(),
+        orgunit=orgunit,
+        period=period,
+    )
+
+
+def cells_violated(
+    cells: list[Cell],
+    *,
+    specs: list[RuleSpec],
+    orgunit: OrgUnit | None = None,
+    period: Period | None = None,
+) -> list[Finding]:
+    """Return the rules that the cells of one unit and period break."""
     findings = []
-    for dv in values:
-        if dv.value < 0 and not dv.element.allow_negative:
+    for cell in cells:
+        if cell.value < 0 and not cell.allow_negative:
             findings.append(
                 Finding(
                     "non_negative",
                     Importance.ERROR,
-                    f"{dv.element.short_name}: giá trị không được âm.",
-                    left=dv.value,
+                    f"{cell.short_name}: giá trị không được âm.",
+                    left=cell.value,
                     right=Decimal(0),
                     orgunit=orgunit,
                     period=period,
                 )
             )
-    inputs = _inputs(values)
-    for spec in specs if specs is not None else rule_specs():
+    inputs = _inputs(cells)
+    for spec in specs:
         outcome = rule_check(spec, inputs)
         if outcome.passed is False:
             findings.append(
@@ -175,35 +213,75 @@ def outlier_finding(
 
 
 def validation_run(*, root: OrgUnit, start: date, end: date) -> list[Finding]:
-    """Check every stored value under root whose period lies in [start, end]."""
+    """Check every stored value under root whose period lies in [start, end].
+
+    Values are read as plain rows, a unit and period at a time; only the units with a finding
+    are read as objects.
+    """
     specs = rule_specs()
-    groups: dict[tuple[int, date, date], list[DataValue]] = defaultdict(list)
-    values = (
+    elements = {
+        pk: (code, short_name, allow_negative)
+        for pk, code, short_name, allow_negative in DataElement.objects.values_list(
+            "pk", "code", "short_name", "allow_negative"
+        )
+    }
+    options = dict(CategoryOption.objects.values_list("pk", "code"))
+    rows = (
         DataValue.objects.filter(
             orgunit__path__startswith=root.path, period_start__gte=start, period_end__lte=end
         )
-        .select_related("element", "option", "orgunit")
         .order_by("orgunit__path", "period_start", "period_end")
-    )
-    for dv in values.iterator(chunk_size=2000):
-        groups[(dv.orgunit_id, dv.period_start, dv.period_end)].append(dv)
-    findings: list[Finding] = []
-    for cell_values in groups.values():
-        first = cell_values[0]
-        findings.extend(
-            rules_violated(cell_values, specs=specs, orgunit=first.orgunit, period=first.period)
+        .values_list(
+            "orgunit_id",
+            "period_kind",
+            "period_start",
+            "period_end",
+            "period_windows",
+            "element_id",
+            "option_id",
+            "value",
+            "needs_review",
         )
-        for dv in cell_values:
-            if dv.needs_review:
-                findings.append(
-                    Finding(
-                        "outlier",
-                        Importance.WARNING,
-                        f"{dv.element.short_name}: giá trị {format_vi_number(dv.value)} được đánh "
-                        "dấu bất thường so với các kỳ trước; cần xem lại.",
-                        left=dv.value,
-                        orgunit=first.orgunit,
-                        period=first.period,
-                    )
-                )
-    return findings
+    )
+    # (unit id, period) -> the findings of that cell, units attached at the end.
+    found: list[tuple[int, Period, list[Finding]]] = []
+
+    def check(unit_id: int, period: Period, cells: list[Cell], flagged: list[Cell]) -> None:
+        findings = cells_violated(cells, specs=specs)
+        findings += [
+            Finding(
+                "outlier",
+                Importance.WARNING,
+                f"{cell.short_name}: giá trị {format_vi_number(cell.value)} được đánh "
+                "dấu bất thường so với các kỳ trước; cần xem lại.",
+                left=cell.value,
+            )
+            for cell in flagged
+        ]
+        if findings:
+            found.append((unit_id, period, findings))
+
+    current: tuple[Any, ...] | None = None
+    cells: list[Cell] = []
+    flagged: list[Cell] = []
+    for unit_id, kind, first, last, windows, element_id, option_id, value, review in rows.iterator(
+        chunk_size=5000
+    ):
+        key = (unit_id, kind, first, last, windows)
+        if key != current:
+            if current is not None:
+                check(current[0], Period(PeriodKind(current[1]), *current[2:]), cells, flagged)
+            current, cells, flagged = key, [], []
+        code, short_name, allow_negative = elements[element_id]
+        cell = Cell(code, options[option_id], short_name, allow_negative, value)
+        cells.append(cell)
+        if review:
+            flagged.append(cell)
+    if current is not None:
+        check(current[0], Period(PeriodKind(current[1]), *current[2:]), cells, flagged)
+    units = OrgUnit.objects.in_bulk({unit_id for unit_id, _period, _f in found})
+    return [
+        replace(finding, orgunit=units[unit_id], period=period)
+        for unit_id, period, findings in found
+        for finding in findings
+    ]

@@ -1,6 +1,6 @@
 """The review of a subtree over a date range, as plain data: figures, series and data quality.
 
-Every figure comes from `analytics.selectors.indicator_figure`, so the review says what the
+Every figure comes from `analytics.selectors.indicator_figures`, so the review says what the
 pivots, the API and the dashboards say.
 """
 
@@ -11,8 +11,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from phongtrao.analytics.figures import Origin
-from phongtrao.analytics.selectors import indicator_figure
+from phongtrao.analytics.figures import Figure, Origin
+from phongtrao.analytics.query import pivot
+from phongtrao.analytics.selectors import indicator_figures
 from phongtrao.catalog.indicators import (
     indicator_codes,
     indicator_get,
@@ -20,7 +21,7 @@ from phongtrao.catalog.indicators import (
     part_units,
 )
 from phongtrao.catalog.models import DataElement, DataSet, ValidationRule
-from phongtrao.datavalues.completeness import completeness_report
+from phongtrao.datavalues.completeness import completeness_reports
 from phongtrao.datavalues.periods import Period, PeriodKind, periods_between
 from phongtrao.datavalues.validation import validation_run
 from phongtrao.orgunits.models import Level, OrgUnit
@@ -67,35 +68,30 @@ def review_build(*, root: OrgUnit, start: date, end: date, progress: Progress = 
     Period(PeriodKind.RANGE, start, end)  # raises InvalidInput when start > end
     elements = _elements()
     codes, main = indicator_codes(), main_codes()
-    steps = len(codes) * 2 + len(main) + 1
-    done = 0
-
-    figures: dict[str, FigureData] = {}
-    for code in codes:
-        figures[code] = _figure(code, root, start, end, elements)
-        done += 1
-        progress("số liệu kỳ báo cáo", done, steps)
+    steps = len(codes) * 2 + 2
 
     before = Period(PeriodKind.RANGE, start, end).previous()
-    previous_figures: dict[str, FigureData] = {}
-    for code in codes:
-        previous_figures[code] = _figure(code, root, before.start, before.end, elements)
-        done += 1
-        progress("số liệu kỳ trước", done, steps)
+    # Every figure of both ranges in one set-wise pass: a few queries per registry source.
+    raw = indicator_figures(
+        codes=codes, root=root, periods=[Period(PeriodKind.RANGE, start, end), before]
+    )
+    figures = {code: _figure(raw[(code, 0)], elements) for code in codes}
+    progress("số liệu kỳ báo cáo", len(codes), steps)
+    previous_figures = {code: _figure(raw[(code, 1)], elements) for code in codes}
+    progress("số liệu kỳ trước", len(codes) * 2, steps)
     previous = PeriodFigures(before.start, before.end, previous_figures)
 
     slices, slice_kind = _slices(start, end)
-    series: dict[str, list[Decimal | None]] = {}
-    for code in main:
-        if figures[code].value is None:
-            series[code] = [None] * len(slices)
-        else:
-            series[code] = [
-                indicator_figure(code=code, root=root, start=s.start, end=s.end).value
-                for s in slices
-            ]
-        done += 1
-        progress("số liệu theo năm", done, steps)
+    charted = [code for code in main if figures[code].value is not None]
+    series: dict[str, list[Decimal | None]] = {code: [None] * len(slices) for code in main}
+    if charted:
+        ranges = [Period(PeriodKind.RANGE, s.start, s.end) for s in slices]
+        for cell in pivot(indicators=charted, units=[root], periods=ranges):
+            value = cell.value
+            series[cell.indicator][ranges.index(cell.period)] = (
+                value if isinstance(value, Decimal) else None
+            )
+    progress("số liệu theo năm", steps - 1, steps)
 
     quality = _quality(root, start, end)
     progress("chất lượng số liệu", steps, steps)
@@ -142,14 +138,8 @@ def _labels(code: str, element: DataElement | None) -> tuple[dict[str, str], lis
     return labels, order
 
 
-def _figure(
-    code: str,
-    root: OrgUnit,
-    start: date,
-    end: date,
-    elements: dict[str, DataElement],
-) -> FigureData:
-    raw = indicator_figure(code=code, root=root, start=start, end=end)
+def _figure(raw: Figure, elements: dict[str, DataElement]) -> FigureData:
+    code = raw.code
     element = elements.get(code)
     labels, order = _labels(code, element)
     units = part_units(code)
@@ -250,8 +240,7 @@ def _dataset_completeness(
     ]
     lines: dict[str, CompletenessLine] = {}
     total = CompletenessLine(root.code, root.name)
-    for period in periods:
-        report = completeness_report(dataset=dataset, root=root, period=period)
+    for report in completeness_reports(dataset=dataset, root=root, periods=periods):
         for row in report.rows:
             line = lines.setdefault(
                 row.orgunit.code, CompletenessLine(row.orgunit.code, row.orgunit.name)

@@ -153,22 +153,30 @@ def _cell_text(cell: object, text: str, *, bold: bool, italic: bool, align: int)
     paragraph.alignment = align
     paragraph.paragraph_format.space_after = Pt(0)
     run = paragraph.add_run(text)
-    run.font.size, run.bold, run.italic = Pt(TABLE_PT), bold, italic
+    run.font.size = Pt(TABLE_PT)
+    # Only what differs from the default: each property set is an XML element inserted in order.
+    if bold:
+        run.bold = True
+    if italic:
+        run.italic = True
 
 
 def _table(document: object, table: Table) -> None:
     _paragraph(
         document, table.title, size=12, bold=True, align=WD_ALIGN_PARAGRAPH.LEFT, before=6, after=3
     )
-    grid = document.add_table(rows=1, cols=len(table.headers))  # type: ignore[attr-defined]
+    # Every row made at once: adding rows one by one copies the last row each time.
+    grid = document.add_table(  # type: ignore[attr-defined]
+        rows=1 + len(table.rows), cols=len(table.headers)
+    )
     grid.style = "Table Grid"
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for cell, header in zip(grid.rows[0].cells, table.headers, strict=True):
+    rows = list(grid.rows)
+    for cell, header in zip(rows[0].cells, table.headers, strict=True):
         _cell_text(cell, header, bold=True, italic=False, align=WD_ALIGN_PARAGRAPH.CENTER)
-    _repeat_header(grid.rows[0])
-    for row in table.rows:
-        cells = grid.add_row().cells
-        for cell, value in zip(cells, row.cells, strict=True):
+    _repeat_header(rows[0])
+    for row, grid_row in zip(table.rows, rows[1:], strict=True):
+        for cell, value in zip(grid_row.cells, row.cells, strict=True):
             align = WD_ALIGN_PARAGRAPH.RIGHT if value.num else WD_ALIGN_PARAGRAPH.LEFT
             _cell_text(
                 cell, value.text, bold=row.kind == "total", italic=row.kind == "sub", align=align
