@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -75,6 +76,9 @@ class PivotRequest:
         )
 
 
+MSG_RUN_UNSCOPED = "pivot_run without a user is unscoped: call pivot_run_unscoped instead."
+
+
 @dataclass
 class ResolvedPivot:
     root: OrgUnit
@@ -85,15 +89,15 @@ class ResolvedPivot:
 
 def pivot_resolve(request: PivotRequest, *, user: User) -> ResolvedPivot:
     """Find the unit, units and periods of a request; a unit out of scope is not found."""
-    return _resolve(request, user=user)
+    resolved = pivot_resolve_unscoped(request)
+    if not user_can(user, Action.VIEW_AGGREGATE, resolved.root):
+        # A unit out of scope looks like a unit that does not exist.
+        raise NotFound(MSG_UNIT_NOT_FOUND)
+    return resolved
 
 
 def pivot_resolve_unscoped(request: PivotRequest) -> ResolvedPivot:
-    """Find the unit, units and periods of a request for the operator (every unit)."""
-    return _resolve(request, user=None)
-
-
-def _resolve(request: PivotRequest, *, user: User | None) -> ResolvedPivot:
+    """Find the unit, units and periods of a request for the operator: no scope check."""
     if request.children and request.level:
         raise InvalidInput(MSG_CHILDREN_AND_LEVEL)
     periods = periods_parse(request.periods, windows=request.windows)
@@ -106,25 +110,12 @@ def _resolve(request: PivotRequest, *, user: User | None) -> ResolvedPivot:
         root = orgunit_resolve(code=request.org, start=start, end=end, hierarchy=request.hierarchy)
     else:
         raise InvalidInput(MSG_NO_ORG)
-    if user is not None and not user_can(user, Action.VIEW_AGGREGATE, root):
-        # A unit out of scope looks like a unit that does not exist.
-        raise NotFound(MSG_UNIT_NOT_FOUND)
     units = pivot_units(
         root=root, children=request.children, level=request.level, start=start, end=end
     )
     if not units:
         raise InvalidInput(MSG_NO_UNITS_UNDER.format(unit=root.name))
     return ResolvedPivot(root, units, periods, request.indicators)
-
-
-def pivot_run(request: PivotRequest, *, user: User, totals: bool = True) -> Pivot:
-    """Resolve and compute a pivot request within the user's scope."""
-    return _table(pivot_resolve(request, user=user), totals=totals)
-
-
-def pivot_run_unscoped(request: PivotRequest, *, totals: bool = True) -> Pivot:
-    """Resolve and compute a pivot request for the operator (every unit)."""
-    return _table(pivot_resolve_unscoped(request), totals=totals)
 
 
 def _table(resolved: ResolvedPivot, *, totals: bool) -> Pivot:
@@ -134,6 +125,33 @@ def _table(resolved: ResolvedPivot, *, totals: bool) -> Pivot:
         periods=resolved.periods,
         totals=totals,
     )
+
+
+class _Omitted:
+    """Marks a call that names no user at all (the CLI, until it calls pivot_run_unscoped)."""
+
+
+_OMITTED = _Omitted()
+
+
+def pivot_run(
+    request: PivotRequest, *, user: User | _Omitted = _OMITTED, totals: bool = True
+) -> Pivot:
+    """Resolve and compute a pivot request within the user's scope.
+
+    A user of None is checked like anyone (and sees nothing). Leaving `user` out runs
+    unscoped, for the one CLI caller that still does so (analytics/commands.py
+    handle_pivot); it warns, and goes once that caller calls pivot_run_unscoped.
+    """
+    if isinstance(user, _Omitted):
+        warnings.warn(MSG_RUN_UNSCOPED, DeprecationWarning, stacklevel=2)
+        return pivot_run_unscoped(request, totals=totals)
+    return _table(pivot_resolve(request, user=user), totals=totals)
+
+
+def pivot_run_unscoped(request: PivotRequest, *, totals: bool = True) -> Pivot:
+    """Resolve and compute a pivot request for the operator (the CLI): no scope check."""
+    return _table(pivot_resolve_unscoped(request), totals=totals)
 
 
 # ---- values on the wire ----------------------------------------------------------------------
