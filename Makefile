@@ -20,7 +20,7 @@ help:
 	@echo "make run     cài đặt, chuẩn bị cơ sở dữ liệu và chạy web tại http://$(HOST):$(PORT)"
 	@echo "make test    cài đặt và chạy toàn bộ kiểm thử"
 	@echo "make install chỉ cài đặt môi trường .venv"
-	@echo "make lint    kiểm tra mã nguồn (ruff)"
+	@echo "make lint    kiểm tra mã nguồn (ruff, thứ tự các tầng, kiểu dữ liệu)"
 
 $(BIN)/python:
 	@test -n "$(PYTHON312)" || { echo "Không tìm thấy Python 3.12 (python3.12 hoặc pyenv)." >&2; exit 1; }
@@ -45,6 +45,8 @@ test: install
 lint: install
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) var/static

@@ -134,7 +134,7 @@ USE_I18N = True
 USE_TZ = True
 USE_THOUSAND_SEPARATOR = True
 # Django's stock `vi` formats group digits wrongly and read 01/07/2025 month-first; ours fix both.
-FORMAT_MODULE_PATH = ["phongtrao.formats"]
+FORMAT_MODULE_PATH = ["phongtrao.core.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 
 from phongtrao.orgunits.models import OrgUnit, OrgUnitQuerySet
 
-from .models import Role
+from .models import Role, User
+
+# Who asks: a signed-in user, or the anonymous visitor of a web request (who may do nothing).
+type AnyUser = User | AnonymousUser | None
 
 
 class Action(StrEnum):
@@ -40,18 +43,26 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
 }
 
 
-def _grants(user: Any) -> list[tuple[str, str]]:
+def _grants(user: User) -> list[tuple[str, str]]:
     """Return (role, scope path) pairs, read once per user object."""
-    cached = getattr(user, "_phongtrao_grants", None)
+    cached: list[tuple[str, str]] | None = getattr(user, "_phongtrao_grants", None)
     if cached is None:
         cached = list(user.role_assignments.values_list("role", "orgunit__path"))
-        user._phongtrao_grants = cached
+        setattr(user, "_phongtrao_grants", cached)  # noqa: B010 (a cache on the object)
     return cached
 
 
-def user_can(user: Any, action: Action, unit: OrgUnit | None = None) -> bool:
+def _signed_in(user: AnyUser) -> User | None:
+    """Return the user when signed in and active; None for anyone else."""
+    if isinstance(user, User) and user.is_authenticated and user.is_active:
+        return user
+    return None
+
+
+def user_can(user: AnyUser, action: Action, unit: OrgUnit | None = None) -> bool:
     """Return whether user may do action on unit (None: anywhere at all)."""
-    if user is None or not user.is_authenticated or not user.is_active:
+    user = _signed_in(user)
+    if user is None:
         return False
     if user.is_superuser:
         return True
@@ -63,16 +74,17 @@ def user_can(user: Any, action: Action, unit: OrgUnit | None = None) -> bool:
     return False
 
 
-def scope_paths(user: Any, action: Action) -> list[str] | None:
+def scope_paths(user: AnyUser, action: Action) -> list[str] | None:
     """Return the subtree paths where user may do action; None means everywhere."""
-    if not user.is_authenticated or not user.is_active:
+    user = _signed_in(user)
+    if user is None:
         return []
     if user.is_superuser:
         return None
     return [scope for role, scope in _grants(user) if action in ROLE_ACTIONS.get(role, ())]
 
 
-def scope_q(user: Any, action: Action, *, path_field: str = "path") -> Q:
+def scope_q(user: AnyUser, action: Action, *, path_field: str = "path") -> Q:
     """Return the condition on a unit path field that keeps rows in the user's scope for action.
 
     The one builder of the subtree filter: units, registry records and anything else kept by
@@ -89,7 +101,9 @@ def scope_q(user: Any, action: Action, *, path_field: str = "path") -> Q:
     return condition
 
 
-def orgunits_where(user: Any, action: Action, qs: OrgUnitQuerySet | None = None) -> OrgUnitQuerySet:
+def orgunits_where(
+    user: AnyUser, action: Action, qs: OrgUnitQuerySet | None = None
+) -> OrgUnitQuerySet:
     """Return the units on which user may do action."""
     qs = qs if qs is not None else OrgUnit.objects.all()
     return qs.filter(scope_q(user, action))
@@ -99,7 +113,7 @@ def orgunits_where(user: Any, action: Action, qs: OrgUnitQuerySet | None = None)
 AGGREGATE_AUDIT_TARGETS = ("datavalue", "dataset_period")
 
 
-def audit_target_types(user: Any, unit: OrgUnit) -> tuple[str, ...] | None:
+def audit_target_types(user: AnyUser, unit: OrgUnit) -> tuple[str, ...] | None:
     """Return the audit target types user may read at unit and below; None means all of them."""
     # Scopes are subtrees, so a right on the unit holds on everything below it.
     if user_can(user, Action.VIEW_PERSONAL, unit):

@@ -62,7 +62,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def handle_pivot(args: argparse.Namespace) -> int:
-    from .pivots import PivotRequest, pivot_csv, pivot_rows, pivot_run
+    from .pivots import PivotRequest, pivot_csv, pivot_rows, pivot_run_unscoped
 
     request = PivotRequest(
         indicators=[c.strip() for c in args.indicators.split(",") if c.strip()],
@@ -73,7 +73,7 @@ def handle_pivot(args: argparse.Namespace) -> int:
         periods=args.periods,
         windows=args.windows,
     )
-    table = pivot_run(request, totals=args.totals and args.format == "json")
+    table = pivot_run_unscoped(request, totals=args.totals and args.format == "json")
     if args.format == "csv":
         print(pivot_csv(table), end="")
     else:

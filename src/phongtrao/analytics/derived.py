@@ -3,61 +3,33 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.db import transaction
 
-from phongtrao.catalog.expressions import Expression, parse_expression
-from phongtrao.catalog.models import DataElement
 from phongtrao.core.errors import InvalidInput, NotFound, RowError
 from phongtrao.core.text import nfc
 
-MSG_CODE_INVALID = "Mã «{code}» không hợp lệ: chỉ dùng chữ thường không dấu, số và dấu gạch dưới."
-MSG_CODE_TAKEN = "Mã «{code}» đã là mã của một chỉ tiêu; hãy chọn mã khác."
+# The checks live one layer down, where the model's clean() can reach them.
+from .formulas import MSG_CODE_INVALID as MSG_CODE_INVALID
+from .formulas import MSG_CODE_TAKEN as MSG_CODE_TAKEN
+from .formulas import MSG_OPTION_REFERENCE as MSG_OPTION_REFERENCE
+from .formulas import derived_check
+
 MSG_NAME_EMPTY = "Chưa nhập tên chỉ tiêu."
-MSG_OPTION_REFERENCE = (
-    "Công thức chỉ tiêu phái sinh chỉ dùng mã chỉ tiêu, chưa dùng được phân tổ «{reference}»."
-)
 MSG_DECIMALS = "Số chữ số thập phân phải từ 0 đến 6."
 MSG_DERIVED_NOT_FOUND = "Không có chỉ tiêu phái sinh mã «{code}»."
 MSG_FILE_INVALID = "Tệp chỉ tiêu phái sinh không hợp lệ: {reason}"
 
 SHIPPED = Path(__file__).resolve().parent / "data" / "derived.json"
-_CODE = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 @dataclass(frozen=True)
 class DerivedLoadResult:
     created: int
     updated: int
-
-
-def base_codes() -> set[str]:
-    """Return the codes a formula may use: every data element and registry-derived indicator."""
-    from .sources import source_of
-
-    return set(DataElement.objects.values_list("code", flat=True)) | set(source_of())
-
-
-def derived_expression(formula: str) -> Expression:
-    """Parse a formula over indicator codes; unknown codes and option references are refused."""
-    expression = parse_expression(nfc(formula), known_codes=base_codes())
-    for reference in sorted(expression.codes):
-        if "." in reference:
-            raise InvalidInput(MSG_OPTION_REFERENCE.format(reference=reference))
-    return expression
-
-
-def derived_check(*, code: str, formula: str) -> Expression:
-    """Check a derived indicator's code and formula; return the parsed formula."""
-    if not _CODE.fullmatch(code or ""):
-        raise InvalidInput(MSG_CODE_INVALID.format(code=code), field="code")
-    if code in base_codes():
-        raise InvalidInput(MSG_CODE_TAKEN.format(code=code), field="code")
-    return derived_expression(formula)
 
 
 @transaction.atomic

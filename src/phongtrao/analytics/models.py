@@ -37,7 +37,7 @@ class DerivedIndicator(models.Model):
 
         from phongtrao.core.errors import InvalidInput
 
-        from .derived import derived_check
+        from .formulas import derived_check
 
         try:
             derived_check(code=self.code, formula=self.formula)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -76,9 +75,6 @@ class PivotRequest:
         )
 
 
-MSG_RUN_UNSCOPED = "pivot_run without a user is unscoped: call pivot_run_unscoped instead."
-
-
 @dataclass
 class ResolvedPivot:
     root: OrgUnit
@@ -127,25 +123,8 @@ def _table(resolved: ResolvedPivot, *, totals: bool) -> Pivot:
     )
 
 
-class _Omitted:
-    """Marks a call that names no user at all (the CLI, until it calls pivot_run_unscoped)."""
-
-
-_OMITTED = _Omitted()
-
-
-def pivot_run(
-    request: PivotRequest, *, user: User | _Omitted = _OMITTED, totals: bool = True
-) -> Pivot:
-    """Resolve and compute a pivot request within the user's scope.
-
-    A user of None is checked like anyone (and sees nothing). Leaving `user` out runs
-    unscoped, for the one CLI caller that still does so (analytics/commands.py
-    handle_pivot); it warns, and goes once that caller calls pivot_run_unscoped.
-    """
-    if isinstance(user, _Omitted):
-        warnings.warn(MSG_RUN_UNSCOPED, DeprecationWarning, stacklevel=2)
-        return pivot_run_unscoped(request, totals=totals)
+def pivot_run(request: PivotRequest, *, user: User, totals: bool = True) -> Pivot:
+    """Resolve and compute a pivot request within the user's scope."""
     return _table(pivot_resolve(request, user=user), totals=totals)
 
 

@@ -24,7 +24,6 @@ from phongtrao.datavalues.periods import Period, PeriodKind, period_parse, perio
 from phongtrao.orgunits.models import Level, OrgUnit
 
 from .aggregate import NOT_ADDITIVE, Aggregate, NotAdditive, OrgUnitAggregation, combine_origins
-from .derived import derived_expression
 from .engine import (
     UNION_KEY,
     Grouping,
@@ -34,6 +33,7 @@ from .engine import (
     parallel_map,
     source_query,
 )
+from .formulas import derived_expression
 from .models import DerivedIndicator
 from .sources import Measure, Shape, Source, source_of
 

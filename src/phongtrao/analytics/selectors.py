@@ -16,7 +16,6 @@ from decimal import Decimal
 from phongtrao.catalog.models import CategoryOption, DataElement
 from phongtrao.datavalues.periods import Period, PeriodKind
 from phongtrao.orgunits.models import OrgUnit
-from phongtrao.registries.indicators import Figure, Origin
 
 from .aggregate import NOT_ADDITIVE, Aggregate, NotAdditive, _check_range
 from .engine import (
@@ -29,6 +28,7 @@ from .engine import (
     record_origins,
     source_query,
 )
+from .figures import Figure, Origin
 from .sources import Measure, Shape, Source, source_of
 
 

@@ -207,10 +207,11 @@ class ValidationRule(models.Model):
 
         from phongtrao.core.errors import InvalidInput
 
-        from .services import rule_expressions_check
+        from .rules import rule_sides_check
 
+        codes = set(DataElement.objects.values_list("code", flat=True))
         try:
-            rule_expressions_check(left=self.left, right=self.right)
+            rule_sides_check(left=self.left, right=self.right, known_codes=codes)
         except InvalidInput as error:
             raise ValidationError(error.message) from error
 

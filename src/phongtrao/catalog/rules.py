@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import operator as op
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -153,3 +153,9 @@ def outlier_check(
     if low <= value <= high:
         return None
     return OutlierResult(value=value, median=median, mad=mad, low=low, high=high)
+
+
+def rule_sides_check(*, left: str, right: str, known_codes: Collection[str]) -> None:
+    """Raise InvalidInput if either side of a rule does not parse or names an unknown code."""
+    parse_expression(left, known_codes=known_codes)
+    parse_expression(right, known_codes=known_codes)

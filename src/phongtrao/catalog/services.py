@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 
 from phongtrao.core.errors import InvalidInput, RowError
 from phongtrao.core.text import nfc
-from phongtrao.orgunits.models import Level
+from phongtrao.orgunits.models import Level, OrgUnit
 
 from .models import (
     CategoryCombo,
@@ -29,6 +30,7 @@ from .models import (
     ValidationRule,
     ValueType,
 )
+from .rules import rule_sides_check
 
 SHIPPED_CATALOG = Path(__file__).parent / "data" / "catalog.json"
 MSG_CATALOG_INVALID = "Tệp danh mục có lỗi; chưa ghi gì vào cơ sở dữ liệu."
@@ -59,15 +61,12 @@ class CatalogLoadResult:
 
 def rule_expressions_check(*, left: str, right: str, known_codes: set[str] | None = None) -> None:
     """Raise InvalidInput if either side of a rule does not parse or names an unknown code."""
-    from .expressions import parse_expression
-
     codes = (
         known_codes
         if known_codes is not None
         else set(DataElement.objects.values_list("code", flat=True))
     )
-    parse_expression(left, known_codes=codes)
-    parse_expression(right, known_codes=codes)
+    rule_sides_check(left=left, right=right, known_codes=codes)
 
 
 def _check(data: dict[str, Any]) -> list[RowError]:
@@ -136,13 +135,13 @@ def _check(data: dict[str, Any]) -> list[RowError]:
 
 
 def _upsert(
-    model: type,
+    model: type[models.Model],
     lookup: dict[str, Any],
     values: dict[str, Any],
     result: CatalogLoadResult,
     kind: str,
 ) -> Any:
-    obj, created = model.objects.get_or_create(**lookup, defaults=values)
+    obj, created = model._default_manager.get_or_create(**lookup, defaults=values)
     if not created and not result.update_existing:
         return obj
     if not created and any(getattr(obj, k) != v for k, v in values.items()):
@@ -287,3 +286,9 @@ def catalog_shipped_document() -> dict[str, Any]:
 def catalog_load_shipped(*, update_existing: bool = True) -> CatalogLoadResult:
     """Load the catalog that ships with Phong Trào (the seed's indicators and rules)."""
     return catalog_load(data=catalog_shipped_document(), update_existing=update_existing)
+
+
+@transaction.atomic
+def dataset_orgunits_set(*, dataset: DataSet, orgunits: Iterable[OrgUnit]) -> None:
+    """Make orgunits the units that report the data set (and only those)."""
+    dataset.orgunits.set(list(orgunits))

@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import Any
 
+from phongtrao.accounts.operator import user_get_by_username
 from phongtrao.core.models import Source
 
 
@@ -91,16 +92,6 @@ def _resolve(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     return dataset, unit, period
 
 
-def _user(username: str) -> Any:
-    from phongtrao.accounts.models import User
-    from phongtrao.core.errors import NotFound
-
-    user = User.objects.filter(username=username, is_active=True).first()
-    if user is None:
-        raise NotFound(f"Không có người dùng «{username}».")
-    return user
-
-
 def handle_get(args: argparse.Namespace) -> int:
     from phongtrao.core.numbers import decimal_plain
 
@@ -152,7 +143,7 @@ def handle_set(args: argparse.Namespace) -> int:
             Entry(element=element, option=option or "default", raw=raw, check_version=False)
         )
     result = datavalues_save(
-        user=_user(args.user),
+        user=user_get_by_username(username=args.user),
         dataset=dataset,
         orgunit=unit,
         period=period,
@@ -214,7 +205,7 @@ def handle_workflow(args: argparse.Namespace) -> int:
 
     dataset, unit, period = _resolve(args)
     common = {
-        "user": _user(args.user),
+        "user": user_get_by_username(username=args.user),
         "dataset": dataset,
         "orgunit": unit,
         "period": period,
@@ -271,7 +262,8 @@ def handle_check(args: argparse.Namespace) -> int:
     if args.delete:
         if root is None or not args.user:
             raise InvalidInput("Xóa số liệu không hợp lệ cần --org và --user.")
-        deleted = datavalues_invalid_delete(user=_user(args.user), root=root, source=Source.CLI)
+        user = user_get_by_username(username=args.user)
+        deleted = datavalues_invalid_delete(user=user, root=root, source=Source.CLI)
         print(f"Đã xóa {deleted} số liệu không hợp lệ{where} (có ghi nhật ký).")
         return 0
     found = 0

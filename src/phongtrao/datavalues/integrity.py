@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 
+from phongtrao.accounts.models import User
 from phongtrao.accounts.permissions import Action, user_can
 from phongtrao.core.audit import audit_record_many
 from phongtrao.core.errors import AccessDenied
@@ -57,7 +57,7 @@ def datavalues_invalid(*, root: OrgUnit | None = None) -> Iterator[StoredProblem
 
 
 @transaction.atomic
-def datavalues_invalid_delete(*, user: Any, root: OrgUnit, source: str) -> int:
+def datavalues_invalid_delete(*, user: User, root: OrgUnit, source: str) -> int:
     """Delete the stored values under root that the write path would refuse, with their audit."""
     if not user_can(user, Action.ADMINISTER, root):
         raise AccessDenied(MSG_DELETE_DENIED.format(unit=root.name))

@@ -41,6 +41,11 @@ class PeriodFields(models.Model):
         }
 
 
+def value_key(element_id: int, option_id: int, orgunit_id: int, period: Period) -> str:
+    """Return the audit key of a cell; it outlives deletion and re-creation of the value."""
+    return f"{element_id}/{option_id}/{orgunit_id}/{period.start}/{period.end}"
+
+
 class DataValue(PeriodFields):
     element = models.ForeignKey(
         DataElement, on_delete=models.PROTECT, related_name="values", verbose_name="chỉ tiêu"

@@ -15,7 +15,7 @@ from phongtrao.core.models import AuditEvent
 from phongtrao.orgunits.models import OrgUnit
 from phongtrao.orgunits.selectors import MSG_UNIT_NOT_FOUND
 
-from .models import Approval, DataValue, Submission
+from .models import Approval, DataValue, Submission, value_key
 from .periods import Period
 
 
@@ -79,8 +79,6 @@ def datavalue_history_for_user(
     *, user: User, element: DataElement, option: CategoryOption, orgunit: OrgUnit, period: Period
 ) -> QuerySet[AuditEvent]:
     """Return every recorded change of one cell of a unit in the user's scope, newest first."""
-    from .services.entry import value_key
-
     _check_in_scope(user, orgunit)
     target = value_key(element.pk, option.pk, orgunit.pk, period)
     events = AuditEvent.objects.filter(target_type="datavalue", target_id=target)

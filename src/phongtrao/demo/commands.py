@@ -18,14 +18,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=handle_demo)
 
 
-def print_users(users: list[tuple[str, str, str, str]]) -> None:
-    print("Tài khoản mẫu (tên đăng nhập / mật khẩu — vai trò, đơn vị):")
-    for username, password, role, unit in users:
-        print(f"  {username} / {password} — {role}, {unit}")
-
-
 def handle_demo(args: argparse.Namespace) -> int:
-    from phongtrao.cli import progress_printer
+    from phongtrao.cli import print_users, progress_printer
 
     from .services import demo_load, demo_unload
 

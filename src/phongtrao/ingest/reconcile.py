@@ -24,6 +24,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from phongtrao.accounts.models import User
 from phongtrao.catalog.models import CategoryOption, DataElement, DataSet
 from phongtrao.catalog.selectors import lexicon
 from phongtrao.core.errors import InvalidInput, RowError
@@ -429,7 +430,7 @@ def _option_for(element: DataElement, accepted: Accepted) -> str:
 
 def figures_accept(
     *,
-    user: Any,
+    user: User,
     chosen: Sequence[Accepted],
     orgunit: OrgUnit,
     period: str,

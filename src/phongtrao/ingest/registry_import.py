@@ -35,6 +35,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils.text import capfirst
 
+from phongtrao.accounts.models import User
 from phongtrao.accounts.permissions import orgunits_where, user_can
 from phongtrao.core.audit import audit_record
 from phongtrao.core.errors import InvalidInput, PhongTraoError, RowError
@@ -398,7 +399,7 @@ class _Rollback(Exception):
 
 @dataclass
 class _Context:
-    user: Any
+    user: User
     spec: RegistrySpec
     columns: list[_Column]
     units: Any  # the units the user may write to
@@ -409,7 +410,7 @@ class _Context:
 
 def registry_import(
     *,
-    user: Any,
+    user: User,
     spec: RegistrySpec,
     path: Path,
     fmt: str | None = None,

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from phongtrao.accounts.models import User
 from phongtrao.core.errors import InvalidInput
 from phongtrao.core.models import Source
 from phongtrao.datavalues.models import DataValue
@@ -14,6 +15,23 @@ from phongtrao.orgunits.selectors import orgunit_resolve
 from .values import ValueRow, values_import
 
 Progress = Callable[[str, int, int], None]
+
+IMPORT_FORMATS = ("csv", "xlsx", "dhis2-json", "dhis2-csv", "adx", "dhis2-metadata")
+EXPORT_FORMATS = ("csv", "dhis2-json", "dhis2-csv", "adx")
+
+
+def guess_format(path: Path) -> str:
+    """Return the import format a file's name suggests; refuse a name that suggests none."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return "csv"
+    if suffix in {".xlsx", ".xlsm"}:
+        return "xlsx"
+    if suffix == ".xml":
+        return "adx"
+    if suffix == ".json":
+        return "dhis2-json"
+    raise InvalidInput(f"Không đoán được định dạng của «{path.name}»; hãy ghi rõ --format.")
 
 
 def _csv_rows(path: Path) -> Iterator[ValueRow]:
@@ -55,7 +73,7 @@ def _extra_readers() -> dict[str, Callable[[Path], Any]]:
 
 
 def file_import(
-    *, user: Any, path: Path, fmt: str, dry_run: bool = False, progress: Progress | None = None
+    *, user: User, path: Path, fmt: str, dry_run: bool = False, progress: Progress | None = None
 ) -> dict[str, Any]:
     """Import a file atomically (or report what it would do) and return the report."""
     if fmt == "dhis2-metadata":

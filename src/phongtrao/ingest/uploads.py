@@ -112,8 +112,7 @@ def _import(user: User, path: Path, meta: dict[str, Any], *, dry_run: bool) -> d
 
     kind = meta.get("kind", VALUES)
     if kind == VALUES:
-        from .commands_io import guess_format
-        from .services import file_import
+        from .services import file_import, guess_format
 
         fmt = meta.get("format") or guess_format(path)
         return file_import(user=user, path=path, fmt=fmt, dry_run=dry_run)

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import transaction
 
+from phongtrao.accounts.models import User
 from phongtrao.catalog.models import CategoryOption, DataElement, DataSet
 from phongtrao.core.audit import audit_record
 from phongtrao.core.errors import Conflict, InvalidInput, PhongTraoError, RowError
@@ -124,7 +125,7 @@ def _quiet(stage: str, done: int, total: int) -> None:
 
 def values_import(
     *,
-    user: Any,
+    user: User,
     rows: Iterable[ValueRow],
     dry_run: bool = False,
     source: str = Source.IMPORT,
@@ -241,7 +242,7 @@ class _Resolver:
         return self._by_period[key]
 
 
-def _plan(user: Any, rows: list[ValueRow], report: ImportReport, seen: dict[int, int]) -> Batch:
+def _plan(user: User, rows: list[ValueRow], report: ImportReport, seen: dict[int, int]) -> Batch:
     """Resolve and check one chunk; add an outcome per row to the report."""
     resolver = _Resolver(rows)
     outcomes: list[RowOutcome] = []
@@ -286,5 +287,5 @@ def period_for_datasets(datasets: list[DataSet], text: str) -> Period:
     return period_parse(text, windows=True) if windowed else period
 
 
-def _write(user: Any, batch: Batch, source: str, file_label: str) -> None:
+def _write(user: User, batch: Batch, source: str, file_label: str) -> None:
     cells_write(user=user, batch=batch, source=source, note=file_label)

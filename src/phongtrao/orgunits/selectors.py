@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from django.db.models import Count
 
+from phongtrao.accounts.models import User
 from phongtrao.accounts.permissions import Action, orgunits_where, scope_paths, user_can
 from phongtrao.core.errors import InvalidInput, NotFound
 from phongtrao.core.text import search_key
@@ -16,7 +16,7 @@ from .models import Hierarchy, Level, OrgUnit, OrgUnitQuerySet
 MSG_UNIT_NOT_FOUND = "Không tìm thấy đơn vị hành chính."
 
 
-def orgunit_get_for_user(*, user: Any, pk: int, action: Action = Action.VIEW_AGGREGATE) -> OrgUnit:
+def orgunit_get_for_user(*, user: User, pk: int, action: Action = Action.VIEW_AGGREGATE) -> OrgUnit:
     """Return the unit if user may do action on it; otherwise behave as if it did not exist."""
     unit = OrgUnit.objects.select_related("parent").filter(pk=pk).first()
     if unit is None or not user_can(user, action, unit):
@@ -24,7 +24,7 @@ def orgunit_get_for_user(*, user: Any, pk: int, action: Action = Action.VIEW_AGG
     return unit
 
 
-def orgunit_roots_for_user(*, user: Any) -> OrgUnitQuerySet:
+def orgunit_roots_for_user(*, user: User) -> OrgUnitQuerySet:
     """Return the top units of the user's scope (every province for a national user)."""
     paths = scope_paths(user, Action.VIEW_AGGREGATE)
     if paths is None:
@@ -47,7 +47,7 @@ def orgunit_ancestors(*, unit: OrgUnit) -> list[OrgUnit]:
 
 
 def orgunit_search(
-    *, user: Any, query: str, hierarchy: str | None = None, limit: int = 50
+    *, user: User, query: str, hierarchy: str | None = None, limit: int = 50
 ) -> OrgUnitQuerySet:
     """Find units the user may see by name, with or without diacritics, or by code."""
     key = search_key(query)

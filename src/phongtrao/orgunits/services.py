@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django.db import transaction
 
@@ -156,3 +157,38 @@ def orgunit_update_contact(*, unit: OrgUnit, contact_name: str, contact_phone: s
     unit.full_clean()
     unit.save(update_fields=["contact_name", "contact_phone"])
     return unit
+
+
+@transaction.atomic
+def orgunit_upsert(
+    *, hierarchy: str, code: str, values: dict[str, Any], current: OrgUnit | None
+) -> tuple[OrgUnit, str]:
+    """Create a unit, or bring current up to date with values and move its subtree along.
+
+    Return the unit and what happened to it: "create", "update" or "unchanged".
+    """
+    if current is None:
+        unit = OrgUnit(hierarchy=hierarchy, code=code, **values)
+        unit.full_clean()
+        unit.save()
+        return unit, "create"
+    old_path, old_depth = current.path, current.depth
+    changed = [key for key, value in values.items() if getattr(current, key) != value]
+    for key in changed:
+        setattr(current, key, values[key])
+    if changed:
+        current.full_clean()
+        current.save(update_fields=changed)
+    if current.path != old_path:
+        _subtree_move(current, old_path=old_path, old_depth=old_depth)
+    return current, "update" if changed else "unchanged"
+
+
+def _subtree_move(unit: OrgUnit, *, old_path: str, old_depth: int) -> None:
+    """Rewrite the paths and depths under unit after it moved from old_path."""
+    moved = []
+    for child in OrgUnit.objects.filter(path__startswith=old_path).exclude(pk=unit.pk):
+        child.path = unit.path + child.path[len(old_path) :]
+        child.depth = child.depth - old_depth + unit.depth
+        moved.append(child)
+    OrgUnit.objects.bulk_update(moved, ["path", "depth"])

@@ -62,7 +62,7 @@ def record_can_write(*, user: User, spec: RegistrySpec, record: Model | None = N
 def records_for_user(*, user: User, spec: RegistrySpec, action: Action | None = None) -> QuerySet:
     """Return the records of a registry whose unit lies in the user's scope for action."""
     path_field = spec.scope_path
-    return spec.model.objects.filter(
+    return spec.model._default_manager.filter(
         scope_q(user, action or read_action(spec), path_field=path_field)
     )
 
@@ -97,9 +97,13 @@ def records_filter(
 def record_orgunit(record: Model) -> Any:
     """Return the org unit a record belongs to."""
     if hasattr(record, "orgunit_id"):
-        return record.orgunit if record.orgunit_id else None
+        return getattr(record, "orgunit", None) if record.orgunit_id else None
     # An enrolment belongs to its round's commune.
-    return record.round.orgunit if getattr(record, "round_id", None) else None
+    return getattr(record, "round").orgunit if getattr(record, "round_id", None) else None  # noqa: B009
+
+
+def _model_name(spec: RegistrySpec) -> str:
+    return spec.model._meta.model_name or spec.model.__name__.lower()
 
 
 def record_get_for_user(
@@ -112,9 +116,9 @@ def record_get_for_user(
     if spec.personal:
         audit_record(
             actor=user,
-            action=f"{spec.model._meta.model_name}.read",
+            action=f"{_model_name(spec)}.read",
             source=source,
-            target_type=spec.model._meta.model_name,
+            target_type=_model_name(spec),
             target_id=record.pk,
             orgunit=record_orgunit(record),
             summary=f"Xem {spec.title.lower()}: {record}",
@@ -130,9 +134,9 @@ def records_list_audit(
         return
     audit_record(
         actor=user,
-        action=f"{spec.model._meta.model_name}.list",
+        action=f"{_model_name(spec)}.list",
         source=source,
-        target_type=spec.model._meta.model_name,
+        target_type=_model_name(spec),
         target_id=",".join(str(r.pk) for r in records)[:64],
         summary=f"Xem danh sách {spec.title.lower()} ({len(records)} bản ghi)",
         after={"ids": [r.pk for r in records]},

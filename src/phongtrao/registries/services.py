@@ -9,15 +9,17 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
+from phongtrao.accounts.models import User
 from phongtrao.accounts.permissions import user_can
 from phongtrao.core.audit import audit_record
 from phongtrao.core.errors import InvalidInput, NotFound, RowError
 from phongtrao.core.models import Source
 from phongtrao.core.text import nfc
+from phongtrao.orgunits.models import OrgUnit
 
-from .models import Person
+from .models import BridgePoint, Event, Grade, Group, GroupEvaluation, Person
 from .selectors import MSG_RECORD_NOT_FOUND, record_orgunit, write_action
-from .specs import RegistrySpec
+from .specs import BY_MODEL, RegistrySpec
 
 MSG_RECORD_INVALID = "Bản ghi chưa được lưu vì có lỗi."
 
@@ -42,7 +44,7 @@ def snapshot(record: models.Model) -> dict[str, Any]:
     return data
 
 
-def _check_scope(user: Any, spec: RegistrySpec, record: models.Model) -> None:
+def _check_scope(user: User, spec: RegistrySpec, record: models.Model) -> None:
     unit = record_orgunit(record)
     if unit is None or not user_can(user, write_action(spec), unit):
         raise NotFound(MSG_RECORD_NOT_FOUND)
@@ -61,7 +63,7 @@ def _errors(error: ValidationError) -> list[RowError]:
 @transaction.atomic
 def record_save(
     *,
-    user: Any,
+    user: User,
     spec: RegistrySpec,
     data: dict[str, Any],
     record: models.Model | None = None,
@@ -89,7 +91,7 @@ def record_save(
     if hasattr(record, "updated_by"):
         record.updated_by = user if getattr(user, "pk", None) else None
     record.save()
-    name = spec.model._meta.model_name
+    name = spec.model._meta.model_name or ""
     audit_record(
         actor=user,
         action=f"{name}.{'create' if creating else 'update'}",
@@ -106,11 +108,11 @@ def record_save(
 
 @transaction.atomic
 def record_delete(
-    *, user: Any, spec: RegistrySpec, record: models.Model, source: str = Source.WEB
+    *, user: User, spec: RegistrySpec, record: models.Model, source: str = Source.WEB
 ) -> None:
     """Delete a record within the user's scope; audited with what it held."""
     _check_scope(user, spec, record)
-    name = spec.model._meta.model_name
+    name = spec.model._meta.model_name or ""
     before = snapshot(record)
     unit = record_orgunit(record)
     label = str(record)
@@ -134,20 +136,19 @@ def record_delete(
 @transaction.atomic
 def group_evaluations_set(
     *,
-    user: Any,
-    group: models.Model,
+    user: User,
+    group: Group,
     grades: dict[int, str],
     replace: bool = False,
     source: str = Source.WEB,
-) -> list[Any]:
+) -> list[GroupEvaluation]:
     """Set a group's yearly grades (replace: drop the years not given); audited."""
-    from .models import GroupEvaluation
-    from .specs import BY_MODEL
 
     _check_scope(user, BY_MODEL[type(group)], group)
     before = {str(y): g for y, g in group.evaluations.values_list("year", "grade")}
     existing = {e.year: e for e in group.evaluations.all()}
-    evaluations, rows = [], []
+    evaluations: list[GroupEvaluation] = []
+    rows: list[RowError] = []
     for line, (year, grade) in enumerate(sorted(grades.items()), start=1):
         evaluation = existing.get(year) or GroupEvaluation(group=group, year=year)
         evaluation.grade = grade
@@ -164,8 +165,6 @@ def group_evaluations_set(
         evaluation.save()
     after = {str(y): g for y, g in group.evaluations.values_list("year", "grade")}
     if before != after:
-        from .models import Grade
-
         changed = [f"năm {y}: {Grade(g).label}" for y, g in after.items() if before.get(y) != g]
         dropped = [f"bỏ năm {y}" for y in before if y not in after]
         audit_record(
@@ -184,11 +183,9 @@ def group_evaluations_set(
 
 @transaction.atomic
 def bridge_point_set(
-    *, user: Any, event: models.Model, orgunit: Any, attendance: int, source: str = Source.WEB
-) -> Any:
+    *, user: User, event: Event, orgunit: OrgUnit, attendance: int, source: str = Source.WEB
+) -> BridgePoint:
     """Add a bridge point to an event, or change its attendance; audited."""
-    from .models import BridgePoint
-    from .specs import BY_MODEL
 
     _check_scope(user, BY_MODEL[type(event)], event)
     point = BridgePoint.objects.filter(event=event, orgunit=orgunit).first()
@@ -216,10 +213,9 @@ def bridge_point_set(
 
 @transaction.atomic
 def bridge_point_delete(
-    *, user: Any, event: models.Model, point: Any, source: str = Source.WEB
+    *, user: User, event: Event, point: BridgePoint, source: str = Source.WEB
 ) -> None:
     """Remove a bridge point from an event; audited."""
-    from .specs import BY_MODEL
 
     _check_scope(user, BY_MODEL[type(event)], event)
     before = {"orgunit": point.orgunit.code, "attendance": point.attendance}

@@ -16,7 +16,7 @@ from django.urls import NoReverseMatch, reverse
 from phongtrao.registries.models import AwardForm, GroupType
 from phongtrao.registries.specs import BY_SLUG
 
-from .builders import Review
+from .review import Review
 
 # Paths used when the URL configuration does not (yet) name the pages.
 REGISTRY_LIST_PATH = "/so-theo-doi/{slug}/"

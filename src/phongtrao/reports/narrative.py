@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from phongtrao.catalog.indicators import AWARD_PHRASES, BY_CODE, INDICATORS
 from phongtrao.core.numbers import format_vi_number
 
-from .builders import FigureData, Review
+from .review import FigureData, Review
 
 HA_DECIMALS = 1
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
+from phongtrao.accounts.models import User
 from phongtrao.accounts.permissions import Action, user_can
 from phongtrao.catalog.models import DataSet
 from phongtrao.core.audit import audit_record
@@ -38,14 +39,14 @@ def approval_chain(orgunit: OrgUnit) -> list[OrgUnit]:
     return sorted(ancestors, key=lambda a: -a.depth)
 
 
-def _filter(model: type, dataset: DataSet, orgunit: OrgUnit, period: Period) -> Any:
-    return model.objects.filter(
+def _filter(model: type[models.Model], dataset: DataSet, orgunit: OrgUnit, period: Period) -> Any:
+    return model._default_manager.filter(
         dataset=dataset, orgunit=orgunit, period_start=period.start, period_end=period.end
     )
 
 
 def _audit(
-    user: Any,
+    user: User,
     action: str,
     dataset: DataSet,
     orgunit: OrgUnit,
@@ -70,7 +71,7 @@ def _audit(
 
 @transaction.atomic
 def dataset_submit(
-    *, user: Any, dataset: DataSet, orgunit: OrgUnit, period: Period, source: str = Source.WEB
+    *, user: User, dataset: DataSet, orgunit: OrgUnit, period: Period, source: str = Source.WEB
 ) -> Submission:
     """Declare a data set complete for a period."""
     entry_check_target(user=user, dataset=dataset, orgunit=orgunit, period=period)
@@ -97,7 +98,7 @@ def dataset_submit(
 
 @transaction.atomic
 def dataset_withdraw(
-    *, user: Any, dataset: DataSet, orgunit: OrgUnit, period: Period, source: str = Source.WEB
+    *, user: User, dataset: DataSet, orgunit: OrgUnit, period: Period, source: str = Source.WEB
 ) -> None:
     """Take back a submission that nobody has approved yet."""
     entry_check_target(user=user, dataset=dataset, orgunit=orgunit, period=period)
@@ -123,7 +124,7 @@ def _period_check(dataset: DataSet, period: Period) -> None:
         raise InvalidInput(f"Kỳ «{period.code}» không đúng loại kỳ của biểu mẫu «{dataset.name}».")
 
 
-def _approver_check(user: Any, approver: OrgUnit, orgunit: OrgUnit) -> None:
+def _approver_check(user: User, approver: OrgUnit, orgunit: OrgUnit) -> None:
     if not user_can(user, Action.VIEW_AGGREGATE, orgunit):
         raise NotFound(MSG_NOT_ALLOWED)
     if not user_can(user, Action.APPROVE, approver):
@@ -132,7 +133,7 @@ def _approver_check(user: Any, approver: OrgUnit, orgunit: OrgUnit) -> None:
 
 @transaction.atomic
 def dataset_approve(
-    *, user: Any, dataset: DataSet, orgunit: OrgUnit, period: Period, source: str = Source.WEB
+    *, user: User, dataset: DataSet, orgunit: OrgUnit, period: Period, source: str = Source.WEB
 ) -> Approval:
     """Approve the next level up of a submitted data set."""
     _period_check(dataset, period)
@@ -168,7 +169,7 @@ def dataset_approve(
 @transaction.atomic
 def dataset_unapprove(
     *,
-    user: Any,
+    user: User,
     dataset: DataSet,
     orgunit: OrgUnit,
     period: Period,

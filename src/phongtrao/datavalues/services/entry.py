@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 
+from phongtrao.accounts.models import User
 from phongtrao.accounts.permissions import Action, user_can
 from phongtrao.catalog.models import CategoryOption, DataSet
 from phongtrao.catalog.selectors import dataset_elements
@@ -64,7 +65,7 @@ class Entry:
     check_version: bool = True
 
 
-def entry_check_target(*, user: Any, dataset: DataSet, orgunit: OrgUnit, period: Period) -> None:
+def entry_check_target(*, user: User, dataset: DataSet, orgunit: OrgUnit, period: Period) -> None:
     """Raise unless user may enter dataset for orgunit and period."""
     if not user_can(user, Action.ENTER_DATA, orgunit):
         raise NotFound(MSG_NOT_ALLOWED)
@@ -87,7 +88,7 @@ def _locked(dataset: DataSet, orgunit: OrgUnit, period: Period) -> bool:
 @transaction.atomic
 def datavalues_save(
     *,
-    user: Any,
+    user: User,
     dataset: DataSet,
     orgunit: OrgUnit,
     period: Period,
@@ -166,7 +167,7 @@ def _cells(dataset: DataSet, orgunit: OrgUnit, period: Period, entries: list[Ent
 
 def datavalue_set(
     *,
-    user: Any,
+    user: User,
     dataset: DataSet,
     orgunit: OrgUnit,
     period: Period,

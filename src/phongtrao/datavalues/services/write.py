@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
+from phongtrao.accounts.models import User
 from phongtrao.accounts.permissions import Action, user_can
 from phongtrao.catalog.expressions import parse_expression
 from phongtrao.catalog.models import CategoryOption, DataElement, DataSet, DataSetElement
@@ -33,7 +34,7 @@ from phongtrao.core.models import Source
 from phongtrao.core.numbers import decimal_plain, format_vi_number, parse_vi_number
 from phongtrao.orgunits.models import Level, OrgUnit
 
-from ..models import Approval, DataValue, PeriodFields
+from ..models import Approval, DataValue, PeriodFields, value_key
 from ..periods import Period, PeriodKind
 from ..validation import Finding, outlier_finding, rule_specs, rules_violated
 
@@ -201,11 +202,6 @@ def value_parse(element: DataElement, raw: Any) -> Decimal | None:
     return value
 
 
-def value_key(element_id: int, option_id: int, orgunit_id: int, period: Period) -> str:
-    """Return the audit key of a cell; it outlives deletion and re-creation of the value."""
-    return f"{element_id}/{option_id}/{orgunit_id}/{period.start}/{period.end}"
-
-
 # Reads shared by the checks ---------------------------------------------------------------------
 
 
@@ -270,7 +266,7 @@ def _approved(cells: list[Cell]) -> set[tuple[int, int, date, date]]:
 
 def cells_check(
     *,
-    user: Any,
+    user: User,
     cells: list[Cell],
     scoped: bool = True,
     history_periods: int = HISTORY_PERIODS,
@@ -444,7 +440,7 @@ def _flag_outliers(batch: Batch, changing: list[Decision], history_periods: int)
     history: dict[tuple[int, int, int, str], dict[tuple[date, date], Decimal]] = defaultdict(dict)
     columns = ("element_id", "option_id", "orgunit_id", "period_kind")
     for *key, start, end, value in qs.values_list(*columns, "period_start", "period_end", "value"):
-        history[tuple(key)][(start, end)] = value  # type: ignore[index]
+        history[tuple(key)][(start, end)] = value
     # Earlier periods of the same batch count as history, whatever the chunking.
     for d in valued:
         c = d.cell
@@ -465,7 +461,7 @@ def _flag_outliers(batch: Batch, changing: list[Decision], history_periods: int)
 # The write --------------------------------------------------------------------------------------
 
 
-def cells_write(*, user: Any, batch: Batch, source: str, note: str = "") -> SaveResult:
+def cells_write(*, user: User, batch: Batch, source: str, note: str = "") -> SaveResult:
     """Write a clean batch in bulk and audit each change; raise CellConflict on a race."""
     assert batch.clean, "write only a batch without refusals"  # noqa: S101
     actor = user if getattr(user, "pk", None) else None
@@ -482,7 +478,7 @@ def cells_write(*, user: Any, batch: Batch, source: str, note: str = "") -> Save
     return result
 
 
-def _create(decisions: list[Decision], actor: Any, source: str, result: SaveResult) -> None:
+def _create(decisions: list[Decision], actor: User | None, source: str, result: SaveResult) -> None:
     if not decisions:
         return
     rows = [
@@ -490,7 +486,7 @@ def _create(decisions: list[Decision], actor: Any, source: str, result: SaveResu
             element=d.cell.element,
             option=d.cell.option,
             orgunit=d.cell.orgunit,
-            value=d.value,
+            value=d.value,  # type: ignore[misc]  # a create always carries a value
             version=1,
             needs_review=d.needs_review,
             source=source,
@@ -512,7 +508,7 @@ def _create(decisions: list[Decision], actor: Any, source: str, result: SaveResu
 
 
 def _update(
-    decisions: list[Decision], actor: Any, source: str, now: Any, result: SaveResult
+    decisions: list[Decision], actor: User | None, source: str, now: Any, result: SaveResult
 ) -> None:
     for chunk in itertools.batched(decisions, WRITE_BATCH):
         condition = Q()
@@ -551,7 +547,7 @@ def _delete(decisions: list[Decision], result: SaveResult) -> None:
     result.deleted += len(decisions)
 
 
-def _audit(d: Decision, actor: Any, source: str, note: str) -> dict[str, Any]:
+def _audit(d: Decision, actor: User | None, source: str, note: str) -> dict[str, Any]:
     cell = d.cell
     label = cell.element.short_name + (
         "" if cell.option.code == "default" else f" ({cell.option.name})"
@@ -590,7 +586,7 @@ def _audit(d: Decision, actor: Any, source: str, note: str) -> dict[str, Any]:
 
 
 def datavalues_write_unscoped(
-    *, actor: Any, cells: list[Cell], source: str = Source.SYSTEM, note: str = ""
+    *, actor: User, cells: list[Cell], source: str = Source.SYSTEM, note: str = ""
 ) -> SaveResult:
     """Store cells for the operator (the demo loader): every check but the user's scope."""
     with transaction.atomic():

@@ -1,7 +1,8 @@
 """`phongtrao`: the one command for every job a user or an operator runs.
 
-Its own subcommands live in each app's `commands.py` (a `register(subparsers)` function);
-any other subcommand goes to Django's management (`phongtrao migrate`, `phongtrao shell`).
+Its own subcommands live in each app's `commands.py` (a `register(subparsers)` function), and
+the instance's own (`setup`, `serve`) in `cli/instance.py`; any other subcommand goes to Django's
+management (`phongtrao migrate`, `phongtrao shell`). Only this package imports command modules.
 """
 
 from __future__ import annotations
@@ -13,14 +14,12 @@ import sys
 from collections.abc import Sequence
 
 COMMAND_MODULES = (
-    "phongtrao.core.commands",
+    "phongtrao.cli.instance",
     "phongtrao.orgunits.commands",
     "phongtrao.accounts.commands",
     "phongtrao.catalog.commands",
     "phongtrao.datavalues.commands",
     "phongtrao.ingest.commands",
-    "phongtrao.ingest.commands_io",
-    "phongtrao.ingest.commands_more",
     "phongtrao.demo.commands",
     "phongtrao.reports.commands",
     "phongtrao.analytics.commands",
@@ -130,5 +129,8 @@ def progress_printer(label: str):  # type: ignore[no-untyped-def]
     return report
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def print_users(users: list[tuple[str, str, str, str]]) -> None:
+    """Print the demo accounts: user name, password, role and unit."""
+    print("Tài khoản mẫu (tên đăng nhập / mật khẩu — vai trò, đơn vị):")
+    for username, password, role, unit in users:
+        print(f"  {username} / {password} — {role}, {unit}")

@@ -1,10 +1,12 @@
-"""Operator commands: prepare an instance and serve it."""
+"""The instance's own commands: `phongtrao setup` prepares it, `phongtrao serve` runs it."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+
+from . import print_users, progress_printer
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -23,7 +25,6 @@ def handle_setup(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
     from phongtrao.accounts.services import admin_ensure
-    from phongtrao.cli import progress_printer
     from phongtrao.orgunits.models import OrgUnit
     from phongtrao.orgunits.selectors import orgunit_stats
     from phongtrao.orgunits.services import orgunits_load
@@ -63,30 +64,16 @@ def handle_setup(args: argparse.Namespace) -> int:
 
 def _demo_if_empty() -> None:
     """Load the demo province into an empty database (PHONGTRAO_DEMO=0 skips it)."""
-    from phongtrao.cli import progress_printer
     from phongtrao.datavalues.models import DataValue
-    from phongtrao.demo.commands import print_users
-    from phongtrao.demo.services import DEMO_PASSWORD, DEMO_USERS, demo_load
+    from phongtrao.demo.loader import demo_load
+    from phongtrao.demo.users import demo_users_listed
     from phongtrao.registries.models import Group, Person
 
     if os.environ.get("PHONGTRAO_DEMO", "1") == "0":
         return
-    from phongtrao.accounts.models import User
-
-    demo_users = User.objects.filter(username__in=[u[0] for u in DEMO_USERS])
-    if demo_users.exists():
-        print_users(
-            [
-                (
-                    u.username,
-                    DEMO_PASSWORD,
-                    u.role_assignments.first().get_role_display(),
-                    u.role_assignments.first().orgunit.name,
-                )
-                for u in demo_users.prefetch_related("role_assignments__orgunit")
-                if u.role_assignments.exists()
-            ]
-        )
+    listed = demo_users_listed()
+    if listed:
+        print_users(listed)
         return
     if Group.objects.exists() or Person.objects.exists() or DataValue.objects.exists():
         return  # real data: never mix the demo in

@@ -1,0 +1,5 @@
+import sys
+
+from phongtrao.cli import main
+
+sys.exit(main())
