@@ -31,7 +31,13 @@ from django.db import connection, transaction
 from phongtrao.datavalues.models import DataValue
 from phongtrao.orgunits.models import OrgUnit
 
-from .aggregate import NOT_ADDITIVE, Aggregate, OrgUnitAggregation, TimeAggregation
+from .aggregate import (
+    NOT_ADDITIVE,
+    Aggregate,
+    OrgUnitAggregation,
+    TimeAggregation,
+    to_decimal,
+)
 from .rollups import rollup_query, rollup_usable, rollup_usable_for_values, values_rollup_query
 from .sources import Agg, Measure, Shape, Source
 
@@ -247,17 +253,6 @@ def _fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
-
-
-def to_decimal(value: Any, places: int = 4) -> Decimal | None:
-    """Return a database number as a Decimal; SQLite sums decimals as floats."""
-    if value is None:
-        return None
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, float):
-        return Decimal(repr(value)).quantize(Decimal(1).scaleb(-places))
-    return Decimal(value)
 
 
 # ---- which communes keep a registry ----------------------------------------------------------
