@@ -1,12 +1,13 @@
-"""Roll-ups of the registries on PostgreSQL, kept current by the database itself.
+"""Roll-ups of the registries and entered values, kept current by the database itself.
 
-Statement triggers on each registry table with additive figures (rounds, amounts, groups
+Triggers on each registry table with additive figures (rounds, amounts, groups
 founded and dissolved) add the changed rows' events to `analytics_rollup`, by province and
 district (the unit's path cut to one or two levels) and by year, month and day, in the same
 transaction as the change: there is no rebuild step, and a record is counted the moment it is
 committed. A question about provinces or districts then reads the roll-up: a period is cut
 into whole years, whole months and single days (`decompose`), and a stock at a day is the sum
-of every event up to that day.
+of every event up to that day. PostgreSQL runs the triggers once per statement, SQLite once
+per row; both write the same events to the same tables, so both answer the same way.
 
 Distinct counts of people cannot be added up and are always read from the records; so are
 breakdowns, and every question about communes (whose records are few).
