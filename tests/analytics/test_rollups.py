@@ -1,11 +1,12 @@
-"""The roll-up kept by PostgreSQL triggers gives the figures the records give, at every edit."""
+"""The roll-up kept by triggers (PostgreSQL and SQLite) gives the figures the records give, at
+every edit.
+"""
 
 import random
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
 
 from phongtrao.analytics import engine
 from phongtrao.analytics.models import Rollup
@@ -17,7 +18,6 @@ from phongtrao.registries import models as m
 
 from .conftest import group, person, propaganda
 
-POSTGRES = "postgresql" in settings.DATABASES["default"]["ENGINE"]
 ADDITIVE = [
     "propaganda_rounds",
     "propaganda_participants",
@@ -91,9 +91,6 @@ def _days(grain, first, last):
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
-pytestmark_pg = pytest.mark.skipif(not POSTGRES, reason="the roll-up is kept on PostgreSQL only")
-
-
 def _both(monkeypatch, **kwargs):
     """Return the pivot from the roll-up and from the records."""
     from_rollup = pivot(**kwargs)
@@ -103,7 +100,6 @@ def _both(monkeypatch, **kwargs):
     return from_rollup, from_records
 
 
-@pytestmark_pg
 @pytest.mark.django_db
 def test_the_rollup_follows_every_kind_of_edit(
     monkeypatch, ha_giang, commune, sibling_commune, far_commune, other_district
@@ -190,7 +186,6 @@ def test_the_rollup_follows_every_kind_of_edit(
         assert any(c.value for c in from_rollup)
 
 
-@pytestmark_pg
 @pytest.mark.django_db
 def test_totals_from_the_rollup_are_unions(
     monkeypatch, commune, sibling_commune, far_commune, other_district
@@ -214,7 +209,6 @@ def test_totals_from_the_rollup_are_unions(
     assert table.cell("model_types", other_district, year).value == 2
 
 
-@pytestmark_pg
 @pytest.mark.django_db
 def test_a_commune_question_reads_the_records(commune, django_assert_max_num_queries):
     propaganda(commune, date(2023, 1, 10), 5)

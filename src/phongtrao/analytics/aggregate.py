@@ -152,3 +152,14 @@ def combine_origins(
     if OrgUnitAggregation(orgunit) is OrgUnitAggregation.DISTINCT:
         return NOT_ADDITIVE
     return records + entered
+
+
+def to_decimal(value: object, places: int = 4) -> Decimal | None:
+    """Return a database number as a Decimal; SQLite sums decimals as floats."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, float):
+        return Decimal(repr(value)).quantize(Decimal(1).scaleb(-places))
+    return Decimal(str(value))

@@ -1,7 +1,44 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db import connections
+from django.db.models.signals import post_migrate, pre_migrate
+
+INSTALLING_MIGRATION = "0003_rollup_sqlite"
+_paused: set[str] = set()
+
+
+def _pause_rollups(sender: AppConfig, using: str, plan: Any = None, **kwargs: Any) -> None:
+    # SQLite alters a table by copying it into a new one, which its row triggers (whose bodies
+    # name the registry, unit and roll-up tables) do not survive: they are dropped for the
+    # migration and put back, with the roll-ups refilled, once it is done.
+    from .rollups import rollups_active, rollups_uninstall
+
+    connection = connections[using]
+    if connection.vendor != "sqlite" or not plan or not rollups_active():
+        return
+    rollups_uninstall(connection)
+    _paused.add(using)
+
+
+def _resume_rollups(sender: AppConfig, using: str, **kwargs: Any) -> None:
+    from django.db.migrations.recorder import MigrationRecorder
+
+    from .rollups import rollups_install
+
+    if using not in _paused:
+        return
+    _paused.discard(using)
+    applied = MigrationRecorder(connections[using]).applied_migrations()
+    if (sender.label, INSTALLING_MIGRATION) in applied:  # not migrated back before it
+        rollups_install(connections[using])
 
 
 class AnalyticsConfig(AppConfig):
     name = "phongtrao.analytics"
     label = "analytics"
     verbose_name = "Phân tích số liệu"
+
+    def ready(self) -> None:
+        pre_migrate.connect(_pause_rollups, sender=self)
+        post_migrate.connect(_resume_rollups, sender=self)

@@ -5,9 +5,9 @@ the key is the path cut to that length (SUBSTR(path, 1, L)), so one GROUP BY ans
 targets at once. Periods travel as a small VALUES table joined on dates, so one query answers
 for all periods at once; stocks are counted from a histogram of founding and dissolution dates
 against the periods' ends; people are counted once per period with one bit per period
-(PostgreSQL). Provinces and districts are read from the roll-ups PostgreSQL keeps current with
-triggers in the writing transaction (`rollups`). Nothing waits for a rebuild: a value saved a
-moment ago is in the next answer.
+(PostgreSQL). Provinces and districts are read from the roll-ups the database (PostgreSQL or
+SQLite) keeps current with triggers in the writing transaction (`rollups`). Nothing waits for a
+rebuild: a value saved a moment ago is in the next answer.
 
 The SQL is put together from this code's table and column names and constants only; every
 value travels as a parameter (hence the `noqa: S608` marks).
@@ -31,7 +31,13 @@ from django.db import connection, transaction
 from phongtrao.datavalues.models import DataValue
 from phongtrao.orgunits.models import OrgUnit
 
-from .aggregate import NOT_ADDITIVE, Aggregate, OrgUnitAggregation, TimeAggregation
+from .aggregate import (
+    NOT_ADDITIVE,
+    Aggregate,
+    OrgUnitAggregation,
+    TimeAggregation,
+    to_decimal,
+)
 from .rollups import rollup_query, rollup_usable, rollup_usable_for_values, values_rollup_query
 from .sources import Agg, Measure, Shape, Source
 
@@ -247,17 +253,6 @@ def _fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
-
-
-def to_decimal(value: Any, places: int = 4) -> Decimal | None:
-    """Return a database number as a Decimal; SQLite sums decimals as floats."""
-    if value is None:
-        return None
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, float):
-        return Decimal(repr(value)).quantize(Decimal(1).scaleb(-places))
-    return Decimal(value)
 
 
 # ---- which communes keep a registry ----------------------------------------------------------

@@ -49,11 +49,10 @@ class DerivedIndicator(models.Model):
 class Rollup(models.Model):
     """Registry rows added up by unit, day, month and year, kept current by the database.
 
-    On PostgreSQL, statement triggers on the registry tables add each inserted, changed or
-    deleted row's events here in the same transaction (see `rollups.py`), so a figure is current
-    the moment its record is saved; country-wide questions then read thousands of roll-up rows
-    instead of millions of records. On SQLite the table stays empty and figures come from the
-    records themselves.
+    Triggers on the registry tables (statement triggers on PostgreSQL, row triggers on SQLite)
+    add each inserted, changed or deleted row's events here in the same transaction (see
+    `rollups.py`), so a figure is current the moment its record is saved; country-wide
+    questions then read thousands of roll-up rows instead of millions of records.
     """
 
     source = models.CharField(max_length=32)
@@ -67,9 +66,9 @@ class Rollup(models.Model):
     class Meta:
         verbose_name = "số liệu cộng sẵn"
         verbose_name_plural = "số liệu cộng sẵn"
-        # Its unique index is made with the triggers (`rollups.rollups_install`), on PostgreSQL
-        # only: it carries the counts (INCLUDE), so reading the roll-up never visits table
-        # pages, which the triggers update in no useful order.
+        # Its unique index is made with the triggers (`rollups.rollups_install`); on PostgreSQL
+        # it carries the counts (INCLUDE), so reading the roll-up never visits table pages,
+        # which the triggers update in no useful order.
 
     def __str__(self) -> str:
         return f"{self.source} {self.anchor} {self.grain}{self.bucket}: {self.rows}"
@@ -78,8 +77,8 @@ class Rollup(models.Model):
 class ValueRollup(models.Model):
     """Entered values added up by province and district for each element and stored period.
 
-    Kept like `Rollup` by statement triggers on PostgreSQL; it answers for flows (elements
-    summed over time and over units), whose totals add up. Stocks and distinct counts are
+    Kept like `Rollup` by triggers; it answers for flows (elements summed over time and over
+    units), whose totals add up. Stocks and distinct counts are
     read from the values themselves.
     """
 
@@ -93,7 +92,7 @@ class ValueRollup(models.Model):
     class Meta:
         verbose_name = "số liệu nhập cộng sẵn"
         verbose_name_plural = "số liệu nhập cộng sẵn"
-        # As for Rollup, its unique covering index is made with the triggers (PostgreSQL only).
+        # As for Rollup, its unique index is made with the triggers.
 
     def __str__(self) -> str:
         return f"{self.element_id} {self.anchor} {self.period_start}..{self.period_end}"

@@ -1,12 +1,13 @@
-"""Roll-ups of the registries on PostgreSQL, kept current by the database itself.
+"""Roll-ups of the registries and entered values, kept current by the database itself.
 
-Statement triggers on each registry table with additive figures (rounds, amounts, groups
+Triggers on each registry table with additive figures (rounds, amounts, groups
 founded and dissolved) add the changed rows' events to `analytics_rollup`, by province and
 district (the unit's path cut to one or two levels) and by year, month and day, in the same
 transaction as the change: there is no rebuild step, and a record is counted the moment it is
 committed. A question about provinces or districts then reads the roll-up: a period is cut
 into whole years, whole months and single days (`decompose`), and a stock at a day is the sum
-of every event up to that day.
+of every event up to that day. PostgreSQL runs the triggers once per statement, SQLite once
+per row; both write the same events to the same tables, so both answer the same way.
 
 Distinct counts of people cannot be added up and are always read from the records; so are
 breakdowns, and every question about communes (whose records are few).
@@ -17,6 +18,7 @@ value travels as a parameter (hence the `noqa: S608` marks).
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, timedelta
@@ -25,6 +27,7 @@ from typing import Any
 
 from django.db import connection
 
+from .aggregate import to_decimal
 from .sources import Agg, Measure, Shape, Source, registry_sources
 
 EPOCH = date(1, 1, 1)
@@ -52,34 +55,84 @@ def rollup_sources() -> list[Source]:
     return [s for s in registry_sources().values() if s.events]
 
 
-# ---- maintenance (PostgreSQL) ----------------------------------------------------------------
+# ---- maintenance ---------------------------------------------------------------------------
+#
+# One design on both databases: the same tables, the same events and the same upsert. PostgreSQL
+# runs it once per statement over the transition tables; SQLite, whose triggers see one row at a
+# time (NEW, OLD), once per row. A SQLite row trigger allows no CTE and no transition table, so
+# the changed row is spelt out as a one-row subquery under the alias t the events are written
+# for.
+
+GRAIN_TABLE = "(SELECT 'y' AS grain UNION ALL SELECT 'm' UNION ALL SELECT 'd')"
+LEVEL_TABLE = "(SELECT 1 AS level UNION ALL SELECT 2)"
+TRIGGER_SUFFIXES = ("ins", "upd", "del")
 
 
-def _apply_sql(source: Source, rows_from: str, sign: int) -> str:
-    """Return the statement adding (sign 1) or removing (-1) the events of rows_from."""
+def _anchor_sql(vendor: str, path: str) -> str:
+    """Return SQL of the anchor of path at a.level: 1 the province, 2 the district (or NULL)."""
+    if vendor == "postgresql":
+        first = f"split_part({path}, '/', 1) || '/' || split_part({path}, '/', 2) || '/'"
+        second = (
+            f"CASE WHEN split_part({path}, '/', 3) <> '' "
+            f"THEN {first} || split_part({path}, '/', 3) || '/' END"
+        )
+    else:
+        # The offsets of the first three slashes; no split_part on SQLite.
+        i1 = f"instr({path}, '/')"
+        i2 = f"instr(substr({path}, {i1} + 1), '/')"
+        i3 = f"instr(substr({path}, {i1} + {i2} + 1), '/')"
+        first = f"CASE WHEN {i2} > 0 THEN substr({path}, 1, {i1} + {i2}) END"
+        second = f"CASE WHEN {i2} > 0 AND {i3} > 0 THEN substr({path}, 1, {i1} + {i2} + {i3}) END"
+    return f"CASE a.level WHEN 1 THEN {first} ELSE {second} END"
+
+
+def _bucket_sql(vendor: str, day: str) -> str:
+    """Return SQL of day's bucket at grain g.grain: its year's or month's first day, or itself."""
+    if vendor == "postgresql":
+        return (
+            f"CAST(date_trunc(CASE g.grain WHEN 'y' THEN 'year' WHEN 'm' THEN 'month' "
+            f"ELSE 'day' END, {day}) AS DATE)"
+        )
+    return (
+        f"CASE g.grain WHEN 'y' THEN strftime('%Y-01-01', {day}) "
+        f"WHEN 'm' THEN strftime('%Y-%m-01', {day}) ELSE {day} END"
+    )
+
+
+def _apply_sql(vendor: str, source: Source, rows_from: str, sign: int) -> str:
+    """Return the statement adding (sign 1) or removing (-1) the events of rows_from (alias t)."""
     events = " UNION ALL ".join(
-        f"SELECT t.{_unit_column(source)} AS unit_id, ({e.ident})::text AS ident, "  # noqa: S608
-        f"{e.day} AS day, {e.rows} AS n, ({e.amount})::numeric AS amount "
+        f"SELECT t.{_unit_column(source)} AS unit_id, CAST({e.ident} AS TEXT) AS ident, "  # noqa: S608
+        f"{e.day} AS day, {e.rows} AS n, CAST({e.amount} AS NUMERIC) AS amount "
         f"FROM {rows_from} t" + (f" WHERE {e.where}" if e.where else "")
         for e in source.events
-    )
-    first = "split_part(u.path, '/', 1) || '/' || split_part(u.path, '/', 2) || '/'"
-    second = (
-        f"CASE WHEN split_part(u.path, '/', 3) <> '' "
-        f"THEN {first} || split_part(u.path, '/', 3) || '/' END"
     )
     table = _table()
     return (
         f"INSERT INTO {table} (source, grain, anchor, bucket, ident, rows, amount) "  # noqa: S608
-        f"SELECT '{source.name}', g.grain, a.anchor, date_trunc(g.unit, ev.day)::date, ev.ident, "
-        f"SUM({sign} * ev.n), SUM({sign} * ev.amount) "
+        f"SELECT '{source.name}', g.grain, {_anchor_sql(vendor, 'u.path')}, "
+        f"{_bucket_sql(vendor, 'ev.day')}, ev.ident, SUM({sign} * ev.n), SUM({sign} * ev.amount) "
         f"FROM ({events}) ev JOIN {_units_table()} u ON u.id = ev.unit_id "
-        f"CROSS JOIN LATERAL (VALUES ({first}), ({second})) a(anchor) "
-        "CROSS JOIN (VALUES ('y', 'year'), ('m', 'month'), ('d', 'day')) g(grain, unit) "
-        "WHERE a.anchor IS NOT NULL "
+        f"CROSS JOIN {LEVEL_TABLE} a CROSS JOIN {GRAIN_TABLE} g "
+        f"WHERE {_anchor_sql(vendor, 'u.path')} IS NOT NULL "
         "GROUP BY 1, 2, 3, 4, 5 "
         "ON CONFLICT (source, grain, anchor, bucket, ident) DO UPDATE SET "
         f"rows = {table}.rows + EXCLUDED.rows, amount = {table}.amount + EXCLUDED.amount"
+    )
+
+
+def _values_apply_sql(vendor: str, rows_from: str, sign: int) -> str:
+    """Return the statement adding (sign 1) or removing (-1) stored values to the roll-up."""
+    table = _values_table()
+    return (
+        f"INSERT INTO {table} (element_id, anchor, period_start, period_end, rows, total) "  # noqa: S608
+        f"SELECT t.element_id, {_anchor_sql(vendor, 'u.path')}, t.period_start, t.period_end, "
+        f"SUM({sign}), SUM({sign} * CAST(t.value AS NUMERIC)) "
+        f"FROM {rows_from} t JOIN {_units_table()} u ON u.id = t.orgunit_id "
+        f"CROSS JOIN {LEVEL_TABLE} a WHERE {_anchor_sql(vendor, 'u.path')} IS NOT NULL "
+        "GROUP BY 1, 2, 3, 4 "
+        "ON CONFLICT (element_id, anchor, period_start, period_end) DO UPDATE SET "
+        f"rows = {table}.rows + EXCLUDED.rows, total = {table}.total + EXCLUDED.total"
     )
 
 
@@ -92,20 +145,7 @@ def _function(source: Source) -> str:
     return f"analytics_rollup_{source.name}"
 
 
-def install_sql(source: Source) -> list[str]:
-    """Return the statements creating the trigger function and triggers of a source."""
-    name = _function(source)
-    body = (
-        "BEGIN\n"
-        f"  IF TG_OP IN ('UPDATE', 'DELETE') THEN {_apply_sql(source, 'old_rows', -1)}; END IF;\n"
-        f"  IF TG_OP IN ('UPDATE', 'INSERT') THEN {_apply_sql(source, 'new_rows', 1)}; END IF;\n"
-        "  RETURN NULL;\nEND"
-    )
-    return [
-        f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $rollup$\n"
-        f"{body}\n$rollup$",
-        *_triggers(name, source.table),
-    ]
+VALUES_FUNCTION = "analytics_rollup_values"
 
 
 def _values_table() -> str:
@@ -114,44 +154,64 @@ def _values_table() -> str:
     return ValueRollup._meta.db_table
 
 
-def _values_apply_sql(rows_from: str, sign: int) -> str:
-    """Return the statement adding (sign 1) or removing (-1) stored values to the roll-up."""
-    first = "split_part(u.path, '/', 1) || '/' || split_part(u.path, '/', 2) || '/'"
-    second = (
-        f"CASE WHEN split_part(u.path, '/', 3) <> '' "
-        f"THEN {first} || split_part(u.path, '/', 3) || '/' END"
-    )
-    table = _values_table()
-    return (
-        f"INSERT INTO {table} (element_id, anchor, period_start, period_end, rows, total) "  # noqa: S608
-        f"SELECT t.element_id, a.anchor, t.period_start, t.period_end, SUM({sign}), "
-        f"SUM({sign} * t.value) FROM {rows_from} t JOIN {_units_table()} u ON u.id = t.orgunit_id "
-        f"CROSS JOIN LATERAL (VALUES ({first}), ({second})) a(anchor) "
-        "WHERE a.anchor IS NOT NULL GROUP BY 1, 2, 3, 4 "
-        "ON CONFLICT (element_id, anchor, period_start, period_end) DO UPDATE SET "
-        f"rows = {table}.rows + EXCLUDED.rows, total = {table}.total + EXCLUDED.total"
-    )
-
-
-def _values_install_sql() -> list[str]:
+def _data_values_table() -> str:
     from phongtrao.datavalues.models import DataValue
 
-    name, table = "analytics_rollup_values", DataValue._meta.db_table
+    return DataValue._meta.db_table
+
+
+def _data_value_places() -> int:
+    from phongtrao.datavalues.models import DataValue
+
+    return DataValue._meta.get_field("value").decimal_places
+
+
+def _kept() -> list[tuple[str, str, Any]]:
+    """Return (trigger name, table, statement maker) for every table the roll-ups follow.
+
+    The maker takes (vendor, rows_from, sign) and returns the statement that adds or removes
+    the events of rows_from.
+    """
+    kept: list[tuple[str, str, Any]] = [
+        (
+            _function(source),
+            source.table,
+            lambda vendor, rows_from, sign, source=source: _apply_sql(
+                vendor, source, rows_from, sign
+            ),
+        )
+        for source in rollup_sources()
+    ]
+    kept.append((VALUES_FUNCTION, _data_values_table(), _values_apply_sql))
+    return kept
+
+
+def _columns(table: str) -> list[str]:
+    """Return the columns of the model stored in table."""
+    from django.apps import apps
+
+    for model in apps.get_models():
+        if model._meta.db_table == table:
+            return [f.column for f in model._meta.concrete_fields]
+    raise LookupError(table)
+
+
+def _used_columns(table: str, statement: str) -> list[str]:
+    """Return the columns of table a statement reads from the alias t, in table order."""
+    return [c for c in _columns(table) if re.search(rf"\bt\.{c}\b", statement)]
+
+
+def _postgres_triggers(name: str, table: str, make: Any) -> list[str]:
     body = (
         "BEGIN\n"
-        f"  IF TG_OP IN ('UPDATE', 'DELETE') THEN {_values_apply_sql('old_rows', -1)}; END IF;\n"
-        f"  IF TG_OP IN ('UPDATE', 'INSERT') THEN {_values_apply_sql('new_rows', 1)}; END IF;\n"
+        f"  IF TG_OP IN ('UPDATE', 'DELETE') THEN {make('postgresql', 'old_rows', -1)}; END IF;\n"
+        f"  IF TG_OP IN ('UPDATE', 'INSERT') THEN {make('postgresql', 'new_rows', 1)}; END IF;\n"
         "  RETURN NULL;\nEND"
     )
-    return [
+    statements = [
         f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $rollup$\n"
-        f"{body}\n$rollup$",
-        *_triggers(name, table),
+        f"{body}\n$rollup$"
     ]
-
-
-def _triggers(name: str, table: str) -> list[str]:
-    statements = []
     for suffix, event, referencing in (
         ("ins", "INSERT", "NEW TABLE AS new_rows"),
         ("upd", "UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
@@ -165,75 +225,115 @@ def _triggers(name: str, table: str) -> list[str]:
     return statements
 
 
+def _sqlite_triggers(name: str, table: str, make: Any) -> list[str]:
+    columns = _used_columns(table, make("sqlite", table, 1))
+
+    def row(alias: str) -> str:
+        return "(SELECT " + ", ".join(f"{alias}.{c} AS {c}" for c in columns) + ")"
+
+    remove, add = make("sqlite", row("OLD"), -1), make("sqlite", row("NEW"), 1)
+    statements = []
+    # An update of other columns (a name, a note) changes no event: the trigger does not fire.
+    for suffix, event, body in (
+        ("ins", "INSERT", f"{add};"),
+        ("upd", f"UPDATE OF {', '.join(columns)}", f"{remove}; {add};"),
+        ("del", "DELETE", f"{remove};"),
+    ):
+        statements += [
+            f"DROP TRIGGER IF EXISTS {name}_{suffix}",
+            f"CREATE TRIGGER {name}_{suffix} AFTER {event} ON {table} FOR EACH ROW "
+            f"BEGIN {body} END",
+        ]
+    return statements
+
+
+def install_sql(vendor: str) -> list[str]:
+    """Return the statements creating the triggers (and PostgreSQL's trigger functions)."""
+    triggers = _postgres_triggers if vendor == "postgresql" else _sqlite_triggers
+    return [statement for kept in _kept() for statement in triggers(*kept)]
+
+
+def _key_index_sql(vendor: str) -> list[str]:
+    # PostgreSQL's index carries the counts (INCLUDE), so reading the roll-up never visits
+    # table pages, which the triggers update in no useful order; SQLite has no INCLUDE.
+    covering = vendor == "postgresql"
+    return [
+        f"CREATE UNIQUE INDEX IF NOT EXISTS {KEY_INDEX} ON {_table()} "
+        "(source, grain, anchor, bucket, ident)" + (" INCLUDE (rows, amount)" if covering else ""),
+        f"CREATE UNIQUE INDEX IF NOT EXISTS {VALUES_KEY_INDEX} ON {_values_table()} "
+        "(element_id, anchor, period_start, period_end)"
+        + (" INCLUDE (rows, total)" if covering else ""),
+    ]
+
+
 def rollups_install(schema_connection: Any = None) -> None:
-    """Create the triggers and fill the roll-up from the records (PostgreSQL; else nothing)."""
+    """Create the triggers and fill the roll-ups from the records (PostgreSQL and SQLite)."""
     conn = schema_connection or connection
-    if conn.vendor != "postgresql":
+    vendor = conn.vendor
+    if vendor not in ("postgresql", "sqlite"):
         return
     with conn.cursor() as cursor:
         cursor.execute(f"DELETE FROM {_table()}")  # noqa: S608
-        cursor.execute(
-            f"CREATE UNIQUE INDEX IF NOT EXISTS {KEY_INDEX} ON {_table()} "
-            "(source, grain, anchor, bucket, ident) INCLUDE (rows, amount)"
-        )
-        for source in rollup_sources():
-            for statement in install_sql(source):
-                cursor.execute(statement)
-        for source in rollup_sources():
-            cursor.execute(_apply_sql(source, source.table, 1))
-        from phongtrao.datavalues.models import DataValue
-
         cursor.execute(f"DELETE FROM {_values_table()}")  # noqa: S608
-        cursor.execute(
-            f"CREATE UNIQUE INDEX IF NOT EXISTS {VALUES_KEY_INDEX} ON {_values_table()} "
-            "(element_id, anchor, period_start, period_end) INCLUDE (rows, total)"
-        )
-        for statement in _values_install_sql():
+        for statement in _key_index_sql(vendor):
             cursor.execute(statement)
-        cursor.execute(_values_apply_sql(DataValue._meta.db_table, 1))
+        for statement in install_sql(vendor):
+            cursor.execute(statement)
+        for _, table, make in _kept():
+            cursor.execute(make(vendor, table, 1))
     _installed.clear()
 
 
 def rollups_uninstall(schema_connection: Any = None) -> None:
-    """Drop the triggers (PostgreSQL); the figures then come from the records."""
+    """Drop the triggers and empty the roll-ups; the figures then come from the records."""
     conn = schema_connection or connection
-    if conn.vendor != "postgresql":
+    vendor = conn.vendor
+    if vendor not in ("postgresql", "sqlite"):
         return
     with conn.cursor() as cursor:
-        for source in rollup_sources():
-            name = _function(source)
-            for suffix in ("ins", "upd", "del"):
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name}_{suffix} ON {source.table}")
-            cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
-        cursor.execute(f"DROP INDEX IF EXISTS {KEY_INDEX}")
+        for name, table, _ in _kept():
+            on = f" ON {table}" if vendor == "postgresql" else ""
+            for suffix in TRIGGER_SUFFIXES:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}_{suffix}{on}")
+            if vendor == "postgresql":
+                cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
+        for index in (KEY_INDEX, VALUES_KEY_INDEX):
+            cursor.execute(f"DROP INDEX IF EXISTS {index}")
         cursor.execute(f"DELETE FROM {_table()}")  # noqa: S608
-        from phongtrao.datavalues.models import DataValue
-
-        for suffix in ("ins", "upd", "del"):
-            cursor.execute(
-                f"DROP TRIGGER IF EXISTS analytics_rollup_values_{suffix} "
-                f"ON {DataValue._meta.db_table}"
-            )
-        cursor.execute("DROP FUNCTION IF EXISTS analytics_rollup_values()")
-        cursor.execute(f"DROP INDEX IF EXISTS {VALUES_KEY_INDEX}")
         cursor.execute(f"DELETE FROM {_values_table()}")  # noqa: S608
     _installed.clear()
 
 
 def rollups_active() -> bool:
-    """Return whether the roll-up is kept on this database (its triggers exist)."""
-    if connection.vendor != "postgresql":
+    """Return whether the roll-ups are kept on this database (their triggers exist)."""
+    vendor = connection.vendor
+    if vendor not in ("postgresql", "sqlite"):
         return False
-    key = str(connection.settings_dict.get("NAME"))
+    key = f"{vendor}:{connection.settings_dict.get('NAME')}"
     if key not in _installed:
-        names = [_function(s) for s in rollup_sources()] + ["analytics_rollup_values"]
+        names = [name for name, _, _ in _kept()]
         with connection.cursor() as cursor:
-            cursor.execute("SELECT COUNT(*) FROM pg_proc WHERE proname = ANY(%s)", [names])
-            _installed[key] = cursor.fetchone()[0] == len(names)
+            if vendor == "postgresql":
+                cursor.execute("SELECT COUNT(*) FROM pg_proc WHERE proname = ANY(%s)", [names])
+                _installed[key] = cursor.fetchone()[0] == len(names)
+            else:
+                triggers = [f"{n}_{suffix}" for n in names for suffix in TRIGGER_SUFFIXES]
+                cursor.execute(
+                    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' "  # noqa: S608
+                    f"AND name IN ({', '.join(['%s'] * len(triggers))})",
+                    triggers,
+                )
+                _installed[key] = cursor.fetchone()[0] == len(triggers)
     return _installed[key]
 
 
 # ---- reading ---------------------------------------------------------------------------------
+
+
+def _date_sql() -> str:
+    # CAST(x AS DATE) would make a number of an ISO date on SQLite (DATE has NUMERIC affinity),
+    # where dates are ISO text and compare as such.
+    return "CAST(%s AS DATE)" if connection.vendor == "postgresql" else "%s"
 
 
 def _month_end(day: date) -> date:
@@ -327,9 +427,10 @@ def _run_totals(
     rows: list[str] = []
     params: list[Any] = []
     reach: dict[str, list[date]] = {}  # grain -> [first bucket, last bucket]
+    day = _date_sql()
     for idx, start, end in spans:
         for grain, first, last in decompose(start, end):
-            rows.append("(%s, %s, CAST(%s AS DATE), CAST(%s AS DATE))")
+            rows.append(f"(%s, %s, {day}, {day})")
             params += [idx, grain, first, last]
             bounds = reach.setdefault(grain, [first, last])
             bounds[0], bounds[1] = min(bounds[0], first), max(bounds[1], last)
@@ -337,8 +438,7 @@ def _run_totals(
         return totals
     # Each grain's bucket range, spelt out, keeps the read to a range of the index per anchor.
     ranges = " OR ".join(
-        "(r.grain = %s AND r.bucket >= CAST(%s AS DATE) AND r.bucket <= CAST(%s AS DATE))"
-        for _ in reach
+        f"(r.grain = %s AND r.bucket >= {day} AND r.bucket <= {day})" for _ in reach
     )
     range_params = [value for grain, (lo, hi) in sorted(reach.items()) for value in (grain, lo, hi)]
     sql = (
@@ -353,7 +453,7 @@ def _run_totals(
         for anchor, idx, ident, count, amount in cursor.fetchall():
             at = totals[(union_key if union_key is not None else anchor, idx, ident)]
             at[0] += int(count or 0)
-            at[1] += amount or Decimal(0)
+            at[1] += to_decimal(amount, source.decimals) or Decimal(0)
     return totals
 
 
@@ -370,10 +470,11 @@ def _stock_totals(
         s.end.year if (s.end.month, s.end.day) == (12, 31) else s.end.year - 1 for s in slots
     ]
     thresholds = sorted(set(last_whole))
-    cases = " ".join(f"WHEN r.bucket <= CAST(%s AS DATE) THEN {i}" for i in range(len(thresholds)))
+    day = _date_sql()
+    cases = " ".join(f"WHEN r.bucket <= {day} THEN {i}" for i in range(len(thresholds)))
     sql = (
         f"SELECT r.anchor, r.ident, CASE {cases} END, SUM(r.rows) FROM {_table()} r "  # noqa: S608
-        f"WHERE r.source = %s AND r.grain = 'y' AND r.bucket <= CAST(%s AS DATE) "
+        f"WHERE r.source = %s AND r.grain = 'y' AND r.bucket <= {day} "
         f"AND r.anchor IN ({', '.join(['%s'] * len(anchors))}) GROUP BY 1, 2, 3"
     )
     starts = [date(y, 1, 1) for y in thresholds]
@@ -437,9 +538,10 @@ def values_rollup_query(
 ) -> dict[tuple[int, str, int], tuple[int, Decimal]]:
     """Return (values stored, total) per (element, key, slot) of flows, from the roll-up."""
     rows, params = [], []
+    day = _date_sql()
     for idx, slot in enumerate(slots):
         for start, end in slot.ranges:
-            rows.append("(%s, CAST(%s AS DATE), CAST(%s AS DATE))")
+            rows.append(f"(%s, {day}, {day})")
             params += [idx, start, end]
     anchors = sorted(set(paths))
     sql = (
@@ -448,15 +550,17 @@ def values_rollup_query(
         f"FROM {_values_table()} r JOIN p ON r.period_start >= p.s AND r.period_end <= p.e "
         f"WHERE r.element_id IN ({', '.join(['%s'] * len(element_ids))}) "
         f"AND r.anchor IN ({', '.join(['%s'] * len(anchors))}) "
-        "AND r.period_start >= CAST(%s AS DATE) AND r.period_end <= CAST(%s AS DATE) "
+        f"AND r.period_start >= {day} AND r.period_end <= {day} "
         "GROUP BY r.element_id, r.anchor, p.idx"
     )
     params += [*element_ids, *anchors, min(s.start for s in slots), max(s.end for s in slots)]
     found: dict[tuple[int, str, int], tuple[int, Decimal]] = {}
+    places = _data_value_places()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for element_id, anchor, idx, count, total in cursor.fetchall():
             key = (element_id, union_key if union else anchor, idx)
             old_count, old_total = found.get(key, (0, Decimal(0)))
-            found[key] = (old_count + int(count or 0), old_total + (total or Decimal(0)))
+            total = to_decimal(total, places) or Decimal(0)
+            found[key] = (old_count + int(count or 0), old_total + total)
     return found

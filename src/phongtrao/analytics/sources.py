@@ -55,8 +55,9 @@ class Measure:
 class Event:
     """How a row of a source changes the roll-up: on a day, by a number of rows and an amount.
 
-    SQL over the alias t (a row of the source table); a stock has two events, its founding (+1)
-    and its dissolution (-1).
+    SQL over the alias t (a row of the source table) that PostgreSQL and SQLite both read; the
+    ident is cast to text and the amount to a number where they are used. A stock has two
+    events, its founding (+1) and its dissolution (-1).
     """
 
     day: str
@@ -81,7 +82,7 @@ class Source:
     ident_labels: Callable[[], dict[object, str]] | None = None
     decimals: int = 0  # decimal places of summed amounts
     measures: tuple[Measure, ...] = field(default_factory=tuple)
-    table: str = ""  # the table whose rows make the roll-up events (PostgreSQL only)
+    table: str = ""  # the table whose rows make the roll-up events
     events: tuple[Event, ...] = ()
 
 
@@ -178,13 +179,20 @@ def registry_sources() -> dict[str, Source]:
             ident=f"f.{_c(group, 'group_type')}",
             ident_labels=_group_type_codes,
             table=_t(group),
+            # A group dissolved before it was founded (a bulk edit skips `clean`) was never
+            # alive, as the records count it: neither event.
             events=(
-                Event(day=f"t.{_c(group, 'founded')}", ident=f"t.{_c(group, 'group_type')}::text"),
+                Event(
+                    day=f"t.{_c(group, 'founded')}",
+                    ident=f"t.{_c(group, 'group_type')}",
+                    where=f"(t.{_c(group, 'dissolved')} IS NULL "
+                    f"OR t.{_c(group, 'dissolved')} >= t.{_c(group, 'founded')})",
+                ),
                 Event(
                     day=f"t.{_c(group, 'dissolved')}",
-                    ident=f"t.{_c(group, 'group_type')}::text",
+                    ident=f"t.{_c(group, 'group_type')}",
                     rows=-1,
-                    where=f"t.{_c(group, 'dissolved')} IS NOT NULL",
+                    where=f"t.{_c(group, 'dissolved')} >= t.{_c(group, 'founded')}",
                 ),
             ),
             measures=_with_identities(

@@ -4,13 +4,18 @@ from django.db import migrations, models
 
 
 def install(apps, schema_editor):
-    # The triggers are created (and the roll-ups filled) on PostgreSQL only.
+    # The triggers were created (and the roll-ups filled) on PostgreSQL only here; 0003 keeps
+    # them on SQLite too.
+    if schema_editor.connection.vendor != "postgresql":
+        return
     from phongtrao.analytics.rollups import rollups_install
 
     rollups_install(schema_editor.connection)
 
 
 def uninstall(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
     from phongtrao.analytics.rollups import rollups_uninstall
 
     rollups_uninstall(schema_editor.connection)
