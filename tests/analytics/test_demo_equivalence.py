@@ -8,7 +8,6 @@ from phongtrao.analytics.query import pivot
 from phongtrao.analytics.selectors import indicator_figure
 from phongtrao.analytics.sources import source_of
 from phongtrao.datavalues.periods import Period, PeriodKind, period_parse
-from phongtrao.demo.services import demo_load, demo_unload
 from phongtrao.orgunits.models import OrgUnit
 from phongtrao.registries.indicators import SOURCES
 
@@ -16,14 +15,6 @@ from .reference import REFERENCE_SOURCES, reference_figure
 
 START, END = date(2013, 8, 1), date(2023, 5, 30)
 SEED_CODES = list(SOURCES)
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        result = demo_load(province_code="02")
-        yield result
-        demo_unload()
 
 
 def test_every_registry_indicator_has_a_sql_source_and_a_reference():

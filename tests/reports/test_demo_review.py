@@ -35,24 +35,15 @@ AWARD_QUOTES = {
 }
 
 
-@pytest.fixture(scope="module")
-def demo_province(django_db_setup, django_db_blocker):
-    """Load the demo province once for this module, and remove it afterwards."""
-    from phongtrao.accounts.models import User
-    from phongtrao.demo.services import SYSTEM_USER, demo_load, demo_unload
-
-    with django_db_blocker.unblock():
-        province = demo_load(province_code="02").province
-    yield province
-    with django_db_blocker.unblock():
-        demo_unload()
-        User.objects.filter(username=SYSTEM_USER).delete()
+@pytest.fixture
+def demo_province(demo):
+    return demo.province
 
 
 @pytest.fixture(scope="module")
-def demo_review(demo_province, django_db_blocker):
+def demo_review(demo, django_db_blocker):
     with django_db_blocker.unblock():
-        return review_build(root=demo_province, start=START, end=END)
+        return review_build(root=demo.province, start=START, end=END)
 
 
 def gold_value(figures, entry):
