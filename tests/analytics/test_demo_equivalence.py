@@ -21,6 +21,7 @@ def test_every_registry_indicator_has_a_sql_source_and_a_reference():
     assert set(source_of()) == set(SOURCES) == set(REFERENCE_SOURCES)
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_pivot_equals_indicator_figure_for_every_seed_indicator_by_district(demo):
     province = demo.province
