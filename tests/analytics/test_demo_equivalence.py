@@ -37,7 +37,11 @@ def test_pivot_equals_indicator_figure_for_every_seed_indicator_by_district(demo
     assert len(cells) == len(SEED_CODES) * (1 + len(districts)) * len(periods)
     for cell in cells:
         expected = reference_figure(
-            code=cell.indicator, root=cell.org, start=cell.period.start, end=cell.period.end
+            code=cell.indicator,
+            root=cell.org,
+            start=cell.period.start,
+            end=cell.period.end,
+            with_parts=False,  # a cell is a value; the parts are checked one test below
         )
         assert cell.value == expected.value, (cell.indicator, cell.org.code, cell.period.code)
         if cell.period == whole and cell.org == province:
