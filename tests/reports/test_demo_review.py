@@ -102,6 +102,7 @@ def test_docx_and_xlsx_hold_the_same_figures(demo_review):
             assert values[key] == entry["value"], key
 
 
+@pytest.mark.slow
 def test_pdf_has_pages_with_the_seed_figures(demo_review):
     content = review_render(demo_review, "pdf")
     assert content.startswith(b"%PDF")
@@ -112,6 +113,7 @@ def test_pdf_has_pages_with_the_seed_figures(demo_review):
     assert re.search(r"Tổng kết 10 năm", first)
 
 
+@pytest.mark.slow
 def test_the_command_writes_the_gold_json(demo_province, tmp_path):
     from .test_commands import run
 
