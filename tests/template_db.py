@@ -126,14 +126,14 @@ class _PostgresStore:
     def _meta(self, name: str) -> Path:
         return cache_dir() / f"pg-{self._template(name)}.json"
 
-    def _databases(self, like: str) -> list[str]:
+    def _databases(self, prefix: str) -> list[str]:
         with connection._nodb_cursor() as cursor:
-            cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [like])
-            return [row[0] for row in cursor.fetchall()]
+            cursor.execute("SELECT datname FROM pg_database")
+            return [row[0] for row in cursor.fetchall() if row[0].startswith(prefix)]
 
     def restore(self, name: str) -> dict[str, Any] | None:
         template, meta = self._template(name), self._meta(name)
-        if not meta.exists() or not self._databases(template):
+        if not meta.exists() or template not in self._databases(template):
             return None
         connection.close()
         with connection._nodb_cursor() as cursor:
@@ -149,7 +149,7 @@ class _PostgresStore:
         prefix = template.removesuffix(self.key)
         connection.close()
         with connection._nodb_cursor() as cursor:
-            for stale in self._databases(f"{prefix}%"):
+            for stale in self._databases(prefix):
                 if stale != template:
                     cursor.execute(f'DROP DATABASE IF EXISTS "{stale}"')
             # Another run may have made the same template meanwhile: same key, same rows.
