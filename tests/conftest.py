@@ -1,23 +1,45 @@
-"""Shared worlds for the tests: the real hierarchy, loaded once per test database."""
+"""Shared worlds for the tests: the real hierarchy and catalog, and the demo province.
+
+Both are built once per run (and kept between runs, see template_db.py); every test runs in a
+transaction rolled back around them. The demo province fills Hà Giang, where most worlds below
+live, so the tests that use `demo` run last, after every test that expects Hà Giang empty.
+"""
 
 from __future__ import annotations
 
 import pytest
 
-from phongtrao.orgunits.models import Hierarchy, OrgUnit
+from phongtrao.orgunits.models import Hierarchy, Level, OrgUnit
 
+from . import template_db
 from .factories import make_user
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):  # noqa: F811
-    """Load the official hierarchy into the test database once; tests roll back around it."""
-    from phongtrao.catalog.services import catalog_load_shipped
-    from phongtrao.orgunits.services import orgunits_load
+    """Bring the test database to the base world: the official hierarchy and shipped catalog."""
+    with django_db_blocker.unblock():
+        template_db.ensure("base", template_db.build_base)
+
+
+@pytest.fixture(scope="session")
+def demo(django_db_setup, django_db_blocker):
+    """The demo province (Hà Giang), loaded once per run, for the tests that run last."""
+    from phongtrao.demo.services import DemoResult
 
     with django_db_blocker.unblock():
-        orgunits_load()
-        catalog_load_shipped()
+        meta = template_db.ensure("demo", template_db.build_demo)
+        province = OrgUnit.objects.get(
+            hierarchy=Hierarchy.OLD, code=meta["province_code"], level=Level.PROVINCE
+        )
+    return DemoResult(
+        province=province, counts=meta["counts"], users=[tuple(u) for u in meta["users"]]
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    # Stable: each group keeps its order. Once the demo is in, it stays until the run ends.
+    items.sort(key=lambda item: "demo" in getattr(item, "fixturenames", ()))
 
 
 def unit(code: str, hierarchy: str = Hierarchy.OLD) -> OrgUnit:

@@ -35,6 +35,7 @@ def test_help_lists_own_commands_in_vietnamese(tmp_path):
     assert "cách dùng" in result.stdout
 
 
+@pytest.mark.slow
 def test_orgunits_load_runs_in_a_subprocess_and_is_idempotent(tmp_path):
     assert run(["migrate", "-v", "0"], tmp_path).returncode == 0
     first = run(["orgunits", "load"], tmp_path)
@@ -47,6 +48,7 @@ def test_orgunits_load_runs_in_a_subprocess_and_is_idempotent(tmp_path):
     assert stats["2008"]["province"] == 63 and stats["2025"]["province"] == 34
 
 
+@pytest.mark.slow
 def test_unknown_subcommand_goes_to_django(tmp_path):
     result = run(["check"], tmp_path)
     assert result.returncode == 0

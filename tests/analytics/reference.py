@@ -65,28 +65,21 @@ def _overlaps(first: date, last: date | None, start: date, end: date) -> bool:
     return first <= end and (last is None or last >= start)
 
 
-def _dated(model: type, field: str) -> Callable[[int, date, date, date], bool]:
-    def kept(unit_id: int, start: date, end: date, slot_end: date) -> bool:
-        days = model.objects.filter(orgunit_id=unit_id).values_list(field, flat=True)
-        return any(_in(day, start, end) for day in days)
-
-    return kept
+# What a commune keeps in a registry, read once per call: (model, fields, test of one row
+# against a stored value's period and the end of the asked range).
+Kept = tuple[type, tuple[str, ...], Callable[[tuple, date, date, date], bool]]
 
 
-def _groups_kept(unit_id: int, start: date, end: date, slot_end: date) -> bool:
-    # A stock's registry is kept from its first founding on, whatever the value's period.
-    return any(
-        f <= slot_end
-        for f in m.Group.objects.filter(orgunit_id=unit_id).values_list("founded", flat=True)
-    )
+def _dated(model: type, field: str) -> Kept:
+    return model, (field,), lambda row, start, end, slot_end: _in(row[0], start, end)
 
 
-def _spans_kept(model: type) -> Callable[[int, date, date, date], bool]:
-    def kept(unit_id: int, start: date, end: date, slot_end: date) -> bool:
-        spans = model.objects.filter(orgunit_id=unit_id).values_list("start", "end")
-        return any(_overlaps(first, last, start, end) for first, last in spans)
+# A stock's registry is kept from its first founding on, whatever the value's period.
+_GROUPS_KEPT: Kept = (m.Group, ("founded",), lambda row, start, end, slot_end: row[0] <= slot_end)
 
-    return kept
+
+def _spans_kept(model: type) -> Kept:
+    return model, ("start", "end"), lambda row, start, end, slot_end: _overlaps(*row, start, end)
 
 
 _GROUPS = (
@@ -98,12 +91,11 @@ _GROUPS = (
     "mediation_teams",
     "fire_prevention_teams",
 )
-# code -> whether a commune keeps the indicator's registry for a stored value's period
-# (unit id, value start, value end, end of the asked range).
-REFERENCE_KEPT: dict[str, Callable[[int, date, date, date], bool]] = {
+# code -> the registry whose rows, in a commune, make its stored values for a period not count.
+REFERENCE_KEPT: dict[str, Kept] = {
     "propaganda_rounds": _dated(m.PropagandaActivity, "date"),
     "propaganda_participants": _dated(m.PropagandaActivity, "date"),
-    **dict.fromkeys(_GROUPS, _groups_kept),
+    **dict.fromkeys(_GROUPS, _GROUPS_KEPT),
     "persons_managed_educated": _spans_kept(m.ManagementEpisode),
     "rehab_rounds": _dated(m.RehabRound, "start"),
     "rehab_participants": _spans_kept(m.RehabRound),
@@ -117,6 +109,16 @@ REFERENCE_KEPT: dict[str, Callable[[int, date, date, date], bool]] = {
 }
 
 
+def _kept_rows(kept: Kept, unit_ids: set[int]) -> dict[int, list[tuple]]:
+    model, fields, _ = kept
+    rows: dict[int, list[tuple]] = defaultdict(list)
+    for unit_id, *row in model.objects.filter(orgunit_id__in=unit_ids).values_list(
+        "orgunit_id", *fields
+    ):
+        rows[unit_id].append(tuple(row))
+    return rows
+
+
 def _effective_values(code: str, root: OrgUnit, start: date, end: date, option: str | None = None):
     """Return the stored values under root for the range that count: their commune keeps no
     registry of the indicator for their period."""
@@ -128,9 +130,15 @@ def _effective_values(code: str, root: OrgUnit, start: date, end: date, option: 
     ).select_related("option")
     if option is not None:
         qs = qs.filter(option__code=option)
+    values = list(qs)
     kept = REFERENCE_KEPT.get(code)
+    if kept is None:
+        return values
+    rows, keeps = _kept_rows(kept, {v.orgunit_id for v in values}), kept[2]
     return [
-        v for v in qs if kept is None or not kept(v.orgunit_id, v.period_start, v.period_end, end)
+        v
+        for v in values
+        if not any(keeps(row, v.period_start, v.period_end, end) for row in rows[v.orgunit_id])
     ]
 
 
@@ -158,8 +166,13 @@ def _combine(records: Aggregate, entered: Aggregate, orgunit: str) -> Aggregate:
     return records + entered
 
 
-def reference_figure(*, code: str, root: OrgUnit, start: date, end: date) -> Figure:
-    """Return the figure by the mixed-source rule, counted the obvious way in Python."""
+def reference_figure(
+    *, code: str, root: OrgUnit, start: date, end: date, with_parts: bool = True
+) -> Figure:
+    """Return the figure by the mixed-source rule, counted the obvious way in Python.
+
+    Without parts, the breakdown and the children's figures are left out (the slow half).
+    """
     element = DataElement.objects.select_related("category_combo").filter(code=code).first()
     registry = reference_registry_figure(code=code, root=root, start=start, end=end)
     if element is None:
@@ -178,7 +191,7 @@ def reference_figure(*, code: str, root: OrgUnit, start: date, end: date) -> Fig
             entered_units=len({v.orgunit_id for v in values}),
         ),
     )
-    if figure.value is None:
+    if figure.value is None or not with_parts:
         return figure
     parts = defaultdict(Decimal, records.breakdown)
     for option in element.category_combo.options.exclude(code="default"):

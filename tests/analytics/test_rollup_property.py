@@ -141,6 +141,7 @@ def _plain(value):
     return "not_additive" if isinstance(value, NotAdditive) else value
 
 
+@pytest.mark.slow
 @settings(
     max_examples=25,
     deadline=None,

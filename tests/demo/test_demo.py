@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from phongtrao.accounts.models import User
 from phongtrao.analytics.selectors import indicator_figure
+from phongtrao.datavalues.models import Approval, DataValue, Submission
 from phongtrao.demo.services import demo_load, demo_unload
 from phongtrao.orgunits.models import OrgUnit
 from phongtrao.registries import models as m
@@ -16,20 +18,24 @@ GOLD = Path(__file__).resolve().parents[3] / "shared" / "seed" / "000_361dfef9dc
 START, END = date(2013, 8, 1), date(2023, 5, 30)
 
 
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        keep = m.PropagandaActivity.objects.create(
-            orgunit=OrgUnit.objects.get(hierarchy="2008", code="04"),
-            date=date(2020, 1, 1),
-            topic="Không phải dữ liệu mẫu",
-            attendance=7,
-        )
-        demo_load(province_code="02")
-        result = demo_load(province_code="02")  # a second run replaces, never doubles
-        yield result
-        demo_unload()
-        keep.delete()
+# The demo is the session's (tests/conftest.py): loaded once, tests roll back around it.
+DEMO_ROWS = {
+    "propaganda": m.PropagandaActivity,
+    "groups": m.Group,
+    "persons": m.Person,
+    "episodes": m.ManagementEpisode,
+    "rehab_rounds": m.RehabRound,
+    "enrolments": m.RehabEnrolment,
+    "surrenders": m.Surrender,
+    "handovers": m.Handover,
+    "poppy": m.PoppyEradication,
+    "welfare": m.WelfareAction,
+    "events": m.Event,
+    "commendations": m.Commendation,
+    "values": DataValue,
+    "submissions": Submission,
+    "approvals": Approval,
+}
 
 
 def gold_by_indicator():
@@ -39,16 +45,51 @@ def gold_by_indicator():
     return totals
 
 
-@pytest.mark.django_db
-def test_province_roll_up_equals_every_gold_figure(demo):
+def assert_gold_figures(province: OrgUnit) -> None:
     for code, expected in gold_by_indicator().items():
-        figure = indicator_figure(code=code, root=demo.province, start=START, end=END)
+        figure = indicator_figure(code=code, root=province, start=START, end=END)
         value = (
             figure.value.quantize(Decimal("0.1")) if code == "poppy_destroyed_ha" else figure.value
         )
         assert value == expected, code
-    poppy = indicator_figure(code="poppy_destroyed_ha", root=demo.province, start=START, end=END)
+    poppy = indicator_figure(code="poppy_destroyed_ha", root=province, start=START, end=END)
     assert poppy.value > Decimal("23.7")  # the seed says "hơn 23,7 ha"
+
+
+def row_counts() -> dict[str, int]:
+    return {label: model.objects.count() for label, model in DEMO_ROWS.items()}
+
+
+@pytest.mark.django_db
+def test_province_roll_up_equals_every_gold_figure(demo):
+    assert_gold_figures(demo.province)
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_loading_again_replaces_the_demo_and_unloading_removes_only_it(demo):
+    keep = m.PropagandaActivity.objects.create(
+        orgunit=OrgUnit.objects.get(hierarchy="2008", code="04"),
+        date=date(2020, 1, 1),
+        topic="Không phải dữ liệu mẫu",
+        attendance=7,
+    )
+    loaded_once = row_counts()
+
+    again = demo_load(province_code="02")  # a second run replaces, never doubles
+
+    assert again.counts == demo.counts
+    assert row_counts() == loaded_once
+    assert m.PropagandaActivity.objects.filter(topic="Không phải dữ liệu mẫu").count() == 1
+    assert_gold_figures(again.province)
+
+    removed = demo_unload()
+
+    assert removed["propaganda"] == demo.counts["propaganda"]
+    assert list(m.PropagandaActivity.objects.all()) == [keep]
+    left = {label: n for label, n in row_counts().items() if label != "propaganda"}
+    assert left == dict.fromkeys(left, 0)
+    assert not User.objects.filter(username__in=[u[0] for u in demo.users]).exists()
 
 
 @pytest.mark.django_db
@@ -130,8 +171,7 @@ def test_one_district_and_a_narrower_range_match_a_direct_count(demo):
 
 
 @pytest.mark.django_db
-def test_demo_touches_nothing_else_and_makes_a_user_per_role(demo):
-    assert m.PropagandaActivity.objects.filter(topic="Không phải dữ liệu mẫu").count() == 1
+def test_demo_makes_a_user_per_role(demo):
     assert {u[0] for u in demo.users} == {
         "demo_tinh",
         "demo_huyen",

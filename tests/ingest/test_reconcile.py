@@ -162,17 +162,7 @@ def test_an_award_figure_goes_to_the_part_of_the_split_it_matched(province_user,
     assert (value.option.code, value.value) == ("bang_khen_chu_tich_ubnd_tinh", 4)
 
 
-# --- the seed report against the demo province ----------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    from phongtrao.demo.services import demo_load, demo_unload
-
-    with django_db_blocker.unblock():
-        result = demo_load(province_code="02")
-        yield result
-        demo_unload()
+# --- the seed report against the demo province (the session's `demo`) ----------------------
 
 
 @pytest.mark.django_db

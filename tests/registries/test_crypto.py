@@ -35,6 +35,7 @@ print(Person.objects.get().national_id)
 """
 
 
+@pytest.mark.slow
 def test_the_raw_number_is_not_in_the_database_file(tmp_path):
     import os
     import subprocess

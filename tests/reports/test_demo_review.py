@@ -35,24 +35,15 @@ AWARD_QUOTES = {
 }
 
 
-@pytest.fixture(scope="module")
-def demo_province(django_db_setup, django_db_blocker):
-    """Load the demo province once for this module, and remove it afterwards."""
-    from phongtrao.accounts.models import User
-    from phongtrao.demo.services import SYSTEM_USER, demo_load, demo_unload
-
-    with django_db_blocker.unblock():
-        province = demo_load(province_code="02").province
-    yield province
-    with django_db_blocker.unblock():
-        demo_unload()
-        User.objects.filter(username=SYSTEM_USER).delete()
+@pytest.fixture
+def demo_province(demo):
+    return demo.province
 
 
 @pytest.fixture(scope="module")
-def demo_review(demo_province, django_db_blocker):
+def demo_review(demo, django_db_blocker):
     with django_db_blocker.unblock():
-        return review_build(root=demo_province, start=START, end=END)
+        return review_build(root=demo.province, start=START, end=END)
 
 
 def gold_value(figures, entry):
@@ -111,6 +102,7 @@ def test_docx_and_xlsx_hold_the_same_figures(demo_review):
             assert values[key] == entry["value"], key
 
 
+@pytest.mark.slow
 def test_pdf_has_pages_with_the_seed_figures(demo_review):
     content = review_render(demo_review, "pdf")
     assert content.startswith(b"%PDF")
@@ -121,6 +113,7 @@ def test_pdf_has_pages_with_the_seed_figures(demo_review):
     assert re.search(r"Tổng kết 10 năm", first)
 
 
+@pytest.mark.slow
 def test_the_command_writes_the_gold_json(demo_province, tmp_path):
     from .test_commands import run
 

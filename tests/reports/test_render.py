@@ -122,6 +122,7 @@ def test_xlsx_opens_and_holds_the_same_figures(review):
     assert sum(v or 0 for v in months) == 3 and by_year.cell(row, 16).value == 3
 
 
+@pytest.mark.slow
 def test_pdf_has_pages_and_the_figures(review):
     content = review_render(review, "pdf")
     assert content.startswith(b"%PDF")
