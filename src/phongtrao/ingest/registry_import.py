@@ -40,16 +40,15 @@ from phongtrao.accounts.permissions import orgunits_where, user_can
 from phongtrao.core.audit import audit_record
 from phongtrao.core.errors import InvalidInput, PhongTraoError, RowError
 from phongtrao.core.models import Source
-from phongtrao.core.numbers import format_vi_number, parse_vi_number
+from phongtrao.core.numbers import parse_vi_number
 from phongtrao.core.text import nfc
 from phongtrao.orgunits.models import OrgUnit
+from phongtrao.registries.display import value_text
 from phongtrao.registries.exports import (
     HEADER_ID,
     HEADER_NATIONAL_ID,
     HEADER_UNIT_CODE,
-    NO,
     RELATION_ID_HEADERS,
-    YES,
 )
 from phongtrao.registries.models import GroupType, Person
 from phongtrao.registries.selectors import records_for_user, records_list_audit
@@ -643,20 +642,6 @@ def _unit(
 # --- what changes ---------------------------------------------------------------------------
 
 
-def _shown(db_field: models.Field | None, value: Any) -> str:
-    if value is None or value == "":
-        return NONE_TEXT
-    if isinstance(value, bool):
-        return YES if value else NO
-    if db_field is not None and db_field.choices:
-        return str(dict(db_field.flatchoices).get(value, value))
-    if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
-    if isinstance(value, int | Decimal) and "year" not in getattr(db_field, "name", ""):
-        return format_vi_number(value)
-    return str(value)
-
-
 def _changes(spec: RegistrySpec, record: models.Model, data: dict[str, Any]) -> list[str]:
     """Return "Header: old → new" for each value the row would change."""
     meta = spec.model._meta
@@ -681,7 +666,9 @@ def _changes(spec: RegistrySpec, record: models.Model, data: dict[str, Any]) -> 
         else:
             same = (old if old is not None else "") == (new if new is not None else "")
         if not same:
-            changes.append(f"{header}: {_shown(db_field, old)} → {_shown(db_field, new)}")
+            changes.append(
+                f"{header}: {value_text(old, field=db_field)} → {value_text(new, field=db_field)}"
+            )
     return changes
 
 

@@ -154,6 +154,8 @@ def list_records(request: HttpRequest, slug: str) -> HttpResponse:
     records = records_for_user(user=request.user, spec=spec)
     filters = FilterForm(request.GET, user=request.user, spec=spec, records=records)
     records = filters.apply(records).select_related(*_related(spec, spec.list_fields))
+    if not records.ordered:
+        records = records.order_by("pk")  # pages must not overlap: a stable order
     page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("trang"))
     shown = list(page.object_list)
     records_list_audit(user=request.user, spec=spec, records=shown, source=Source.WEB)
