@@ -75,7 +75,7 @@ class UploadForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         kinds = []
-        if user_can(user, Action.ENTER_DATA) or user_can(user, Action.ADMINISTER):
+        if user_can(user, Action.ENTER_DATA):  # administrators hold every action
             kinds.append((VALUES, "Số liệu tổng hợp (chỉ tiêu)"))
         self.fields["kind"].choices = kinds + _writable_registries(user)
         self.fields["format"].choices = [("", "Tự nhận theo phần mở rộng")] + [
