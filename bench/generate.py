@@ -23,6 +23,7 @@ from typing import Any
 from django.db import transaction
 
 from phongtrao.catalog.models import CategoryOption, DataElement
+from phongtrao.demo.generator import HANDOVER_SIZES
 from phongtrao.core.models import Source
 from phongtrao.datavalues.models import DataValue, PeriodFields
 from phongtrao.datavalues.periods import PeriodKind, periods_between
@@ -47,14 +48,6 @@ TYPE_WEIGHTS = {
     "to_an_ninh_nhan_dan": 9,
     "to_hoa_giai": 9,
     "to_pccc": 8,
-}
-HANDOVER_SIZES = {
-    "dan": (5, 60),
-    "cong_cu_ho_tro": (1, 12),
-    "vat_lieu_no": (1, 8),
-    "sung": (1, 3),
-    "luu_dan": (1, 4),
-    "min": (1, 3),
 }
 
 Progress = Callable[[str, int, int], None]
