@@ -23,10 +23,10 @@ from typing import Any
 from django.db import transaction
 
 from phongtrao.catalog.models import CategoryOption, DataElement
-from phongtrao.demo.generator import HANDOVER_SIZES
 from phongtrao.core.models import Source
 from phongtrao.datavalues.models import DataValue, PeriodFields
 from phongtrao.datavalues.periods import PeriodKind, periods_between
+from phongtrao.demo.generator import HANDOVER_SIZES
 from phongtrao.orgunits.models import Hierarchy, Level, OrgUnit
 from phongtrao.registries import models as m
 from phongtrao.registries.indicators import SOURCES
