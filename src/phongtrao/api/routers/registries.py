@@ -29,7 +29,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from phongtrao.accounts.permissions import Action, user_can
+from phongtrao.accounts.permissions import Action, AnyUser, user_can
 from phongtrao.api.schemas.registries import (
     ApiField,
     BridgePointIn,
@@ -100,7 +100,7 @@ def _number(raw: Any, *, integer: bool) -> Decimal | int | None:
 
 
 def _reference(
-    user: Any, spec: RegistrySpec, f: ApiField, raw: Any, record: models.Model | None
+    user: AnyUser, spec: RegistrySpec, f: ApiField, raw: Any, record: models.Model | None
 ) -> models.Model | None:
     """Find the row a reference names, within what the user may use."""
     if raw is None:
@@ -127,7 +127,7 @@ def _reference(
 
 
 def _value_in(
-    user: Any, spec: RegistrySpec, f: ApiField, raw: Any, record: models.Model | None
+    user: AnyUser, spec: RegistrySpec, f: ApiField, raw: Any, record: models.Model | None
 ) -> Any:
     if f.kind in (Kind.REFERENCE, Kind.CODE):
         return _reference(user, spec, f, raw, record)
@@ -137,7 +137,7 @@ def _value_in(
 
 
 def _record_data(
-    user: Any, spec: RegistrySpec, payload: Any, record: models.Model | None = None
+    user: AnyUser, spec: RegistrySpec, payload: Any, record: models.Model | None = None
 ) -> dict[str, Any]:
     """Turn a payload into model values: numbers read, references found within scope."""
     data: dict[str, Any] = {}
@@ -156,7 +156,7 @@ def _record_data(
 
 
 def _save(
-    user: Any, spec: RegistrySpec, data: dict[str, Any], record: models.Model | None = None
+    user: AnyUser, spec: RegistrySpec, data: dict[str, Any], record: models.Model | None = None
 ) -> models.Model:
     """Save through the service, naming refused fields by their JSON keys."""
     try:
@@ -172,7 +172,7 @@ def _save(
     return saved
 
 
-def _record_for_write(user: Any, spec: RegistrySpec, pk: int) -> models.Model:
+def _record_for_write(user: AnyUser, spec: RegistrySpec, pk: int) -> models.Model:
     record = records_for_user(user=user, spec=spec, action=write_action(spec)).filter(pk=pk)
     found = record.first()
     if found is None:
@@ -189,7 +189,7 @@ def _json_number(value: Decimal | int | None) -> int | float | None:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _record_out(user: Any, spec: RegistrySpec, record: models.Model) -> dict[str, Any]:
+def _record_out(user: AnyUser, spec: RegistrySpec, record: models.Model) -> dict[str, Any]:
     out: dict[str, Any] = {"id": record.pk}
     for f in api_fields(spec):
         value = getattr(record, f.name)
@@ -219,7 +219,7 @@ def _related(spec: RegistrySpec) -> list[str]:
     return [f.name for f in api_fields(spec) if f.kind in (Kind.REFERENCE, Kind.CODE)]
 
 
-def _records(user: Any, spec: RegistrySpec, filters: Any) -> QuerySet:
+def _records(user: AnyUser, spec: RegistrySpec, filters: Any) -> QuerySet:
     """Return the records a list request asks for, within the user's scope."""
     qs = records_for_user(user=user, spec=spec).select_related(*_related(spec))
     unit = None

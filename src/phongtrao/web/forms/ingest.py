@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from phongtrao.accounts.permissions import Action, orgunits_where, user_can
+from phongtrao.accounts.permissions import Action, AnyUser, orgunits_where, user_can
 from phongtrao.catalog.models import DataSet
 from phongtrao.core.errors import InvalidInput
 from phongtrao.datavalues.periods import period_parse
@@ -55,7 +55,7 @@ def _check_suffix(name: str, allowed: set[str]) -> None:
 # --- forms -------------------------------------------------------------------------------------
 
 
-def _writable_registries(user: Any) -> list[tuple[str, str]]:
+def _writable_registries(user: AnyUser) -> list[tuple[str, str]]:
     return [
         (spec.slug, f"Sổ theo dõi: {spec.title}")
         for spec in REGISTRIES
@@ -72,7 +72,7 @@ class UploadForm(forms.Form):
         help_text="chỉ cho số liệu tổng hợp; sổ theo dõi nhận .csv hoặc .xlsx",
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         kinds = []
         if user_can(user, Action.ENTER_DATA):  # administrators hold every action
@@ -94,7 +94,7 @@ class TemplateForm(forms.Form):
     dataset = forms.ChoiceField(label="Biểu mẫu")
     ky = forms.CharField(label="Kỳ", help_text="ví dụ 202305 (tháng) hoặc 2023 (năm)")
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["dataset"].choices = [
             (d.code, d.name) for d in DataSet.objects.order_by("code")
@@ -122,7 +122,7 @@ class ExportForm(forms.Form):
     )
     dinh_dang = forms.ChoiceField(label="Định dạng")
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["don_vi"] = OrgUnitField(
             units=orgunits_where(user, Action.VIEW_AGGREGATE), label="Đơn vị (cả cây bên dưới)"
@@ -137,7 +137,7 @@ class RangeForm(forms.Form):
     tu_ngay = forms.DateField(label="Từ ngày", required=False, widget=date_input())
     den_ngay = forms.DateField(label="Đến ngày", required=False, widget=date_input())
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["don_vi"] = OrgUnitField(
             units=orgunits_where(user, Action.VIEW_AGGREGATE), label="Đơn vị"
@@ -167,7 +167,7 @@ class AcceptForm(forms.Form):
         label="Kỳ báo cáo", help_text="kỳ của biểu mẫu có chỉ tiêu: 202305 (tháng), 2023 (năm)"
     )
 
-    def __init__(self, *args: Any, user: Any, rows: list[Comparison], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, rows: list[Comparison], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["so"].choices = [(r.number, r.number) for r in rows if r.figure.indicator]
         self.fields["so"].error_messages["required"] = "Chưa chọn số nào để nhận."

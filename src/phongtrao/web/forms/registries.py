@@ -12,7 +12,7 @@ from django.forms.models import fields_for_model
 from django.utils import timezone
 from django.utils.text import capfirst
 
-from phongtrao.accounts.permissions import Action, orgunits_where, user_can
+from phongtrao.accounts.permissions import Action, AnyUser, orgunits_where, user_can
 from phongtrao.core.errors import PhongTraoError
 from phongtrao.orgunits.models import OrgUnit
 from phongtrao.registries.display import NATIONAL_ID_LABEL, NO, YES
@@ -42,7 +42,7 @@ class RecordForm(forms.Form):
     def __init__(
         self,
         *args: Any,
-        user: Any,
+        user: AnyUser,
         spec: RegistrySpec,
         record: models.Model | None = None,
         **kwargs: Any,
@@ -63,7 +63,7 @@ class RecordForm(forms.Form):
         if spec.model is Person:
             self._add_national_id(user, record)
 
-    def _limit_choices(self, user: Any, action: Action, record: models.Model | None) -> None:
+    def _limit_choices(self, user: AnyUser, action: Action, record: models.Model | None) -> None:
         fields = self.fields
         if "person" in fields:
             people = records_for_user(user=user, spec=BY_MODEL[Person], action=action)
@@ -91,7 +91,7 @@ class RecordForm(forms.Form):
             elif isinstance(field.widget, forms.Textarea):
                 field.widget.attrs["rows"] = 3
 
-    def _add_national_id(self, user: Any, record: models.Model | None) -> None:
+    def _add_national_id(self, user: AnyUser, record: models.Model | None) -> None:
         field = forms.CharField(label=NATIONAL_ID_LABEL, required=False, max_length=12)
         if isinstance(record, Person):
             self.reveal_national_id = user_can(user, Action.VIEW_NATIONAL_ID, record.orgunit)
@@ -129,7 +129,7 @@ def _filter_choices(field: models.Field) -> list[tuple[str, str]]:
     return [(str(value), label) for value, label in field.flatchoices]
 
 
-def _unit_choices(user: Any, spec: RegistrySpec, records: QuerySet) -> list[tuple[str, str]]:
+def _unit_choices(user: AnyUser, spec: RegistrySpec, records: QuerySet) -> list[tuple[str, str]]:
     """Return the units holding records, and their ancestors, within the user's scope."""
     paths = set(records.order_by().values_list(spec.scope_path, flat=True).distinct())
     wanted = set(paths)
@@ -148,7 +148,7 @@ class FilterForm(forms.Form):
         label="Tìm", required=False, widget=forms.TextInput(attrs={"type": "search"})
     )
 
-    def __init__(self, data: Any, *, user: Any, spec: RegistrySpec, records: QuerySet) -> None:
+    def __init__(self, data: Any, *, user: AnyUser, spec: RegistrySpec, records: QuerySet) -> None:
         super().__init__(data)
         self.spec = spec
         if not spec.search_fields:
@@ -210,7 +210,7 @@ class EvaluationForm(forms.Form):
 
 
 class BridgePointForm(forms.Form):
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["orgunit"] = OrgUnitField(
             units=orgunits_where(user, Action.VIEW_AGGREGATE), label="Điểm cầu"

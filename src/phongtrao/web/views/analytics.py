@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
+from phongtrao.accounts.permissions import AnyUser
 from phongtrao.analytics.charts import bar_chart_png, line_chart_png
 from phongtrao.analytics.dashboard import dashboard_build
 from phongtrao.analytics.pivots import (
@@ -53,7 +54,7 @@ def _day(text: str | None) -> date | None:
         return None
 
 
-def _default_root(user: Any) -> OrgUnit | None:
+def _default_root(user: AnyUser) -> OrgUnit | None:
     return orgunit_roots_for_user(user=user).first()
 
 
@@ -139,7 +140,7 @@ def _url(name: str, query: QueryDict, *args: str, **changes: Any) -> str:
     return reverse(name, args=args) + (f"?{encoded}" if encoded else "")
 
 
-def _units_to_offer(user: Any) -> list[OrgUnit]:
+def _units_to_offer(user: AnyUser) -> list[OrgUnit]:
     """Return the units offered in the org field: the user's top units and their children."""
     offered: list[OrgUnit] = []
     for root in orgunit_roots_for_user(user=user)[:100]:

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from phongtrao.accounts.permissions import Action, orgunits_where, user_can
+from phongtrao.accounts.permissions import Action, AnyUser, orgunits_where, user_can
 from phongtrao.core.errors import AccessDenied, InvalidInput, NotFound
 from phongtrao.core.models import AuditEvent, Source
 from phongtrao.core.numbers import format_vi_number
@@ -103,7 +103,7 @@ def _history(spec: RegistrySpec, record: models.Model) -> list[HistoryRow]:
     return [HistoryRow(e, _changes(spec, e.before, e.after)) for e in events]
 
 
-def _facts(user: Any, spec: RegistrySpec, record: models.Model) -> list[tuple[str, str]]:
+def _facts(user: AnyUser, spec: RegistrySpec, record: models.Model) -> list[tuple[str, str]]:
     facts = [(field_label(spec, name), field_text(record, name)) for name in spec.fields]
     if isinstance(record, Person):
         reveal = user_can(user, Action.VIEW_NATIONAL_ID, record.orgunit)
@@ -123,7 +123,7 @@ def _facts(user: Any, spec: RegistrySpec, record: models.Model) -> list[tuple[st
 # --- views ---------------------------------------------------------------------------------
 
 
-def _require_write(user: Any, spec: RegistrySpec, record: models.Model | None = None) -> None:
+def _require_write(user: AnyUser, spec: RegistrySpec, record: models.Model | None = None) -> None:
     if not record_can_write(user=user, spec=spec, record=record):
         raise AccessDenied(MSG_READ_ONLY)
 
@@ -258,7 +258,7 @@ def _edit(request: HttpRequest, spec: RegistrySpec, record: models.Model | None)
 
 
 def _initial(
-    request: HttpRequest, spec: RegistrySpec, record: models.Model | None, user: Any
+    request: HttpRequest, spec: RegistrySpec, record: models.Model | None, user: AnyUser
 ) -> dict[str, Any]:
     if record is not None:
         initial = {}

@@ -17,7 +17,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from phongtrao.accounts.permissions import Action, orgunits_where, user_can
+from phongtrao.accounts.permissions import Action, AnyUser, orgunits_where, user_can
 from phongtrao.catalog.selectors import element_get
 from phongtrao.core.numbers import format_vi_number
 from phongtrao.datavalues.selectors import datavalues_under_for_user
@@ -68,7 +68,7 @@ class ReviewForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.units = orgunits_where(user, Action.VIEW_AGGREGATE)
         suggestions: list[tuple[str, str]] = []

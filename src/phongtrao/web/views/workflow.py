@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from phongtrao.accounts.permissions import Action, user_can
+from phongtrao.accounts.permissions import Action, AnyUser, user_can
 from phongtrao.catalog.models import DataSet
 from phongtrao.core.errors import InvalidInput
 from phongtrao.datavalues.models import Approval, Submission
@@ -54,7 +54,7 @@ class WorkflowState:
     can_unapprove: bool
 
 
-def workflow_state(user: Any, dataset: DataSet, unit: OrgUnit, period: Period) -> WorkflowState:
+def workflow_state(user: AnyUser, dataset: DataSet, unit: OrgUnit, period: Period) -> WorkflowState:
     """Return where the data set stands and which steps this user may take next."""
     key = {"user": user, "dataset": dataset, "orgunit": unit, "period": period}
     submission = submission_get_for_user(**key)
