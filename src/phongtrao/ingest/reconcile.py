@@ -1,7 +1,7 @@
 """Check a narrative report against the records: each stated figure beside the held one.
 
 `reconcile` extracts the figures a report states (`extract` with the catalog's lexicon) and
-compares each with `indicator_figure` for the unit and date range. A stated figure matches:
+compares each with `indicator_figures` for the unit and date range. A stated figure matches:
 - unqualified, when the held figure rounded to the digits the report writes equals it
   (23,7 matches 23,72; 2.500 matches only 2.500; "46 triệu" is rounded to the million);
 - qualified, when the held figure lies where the words put it, one step of the stated figure's
@@ -221,7 +221,7 @@ def reconcile(
 
     Without a range, the period the report states is used.
     """
-    from phongtrao.analytics.selectors import indicator_figure
+    from phongtrao.analytics.selectors import indicator_figures
 
     extraction = extract_figures(text, words if words is not None else lexicon())
     if start is None or end is None:
@@ -241,7 +241,11 @@ def reconcile(
         (o.combo_id, o.code): o
         for o in CategoryOption.objects.filter(combo__elements__code__in=codes)
     }
-    held = {code: indicator_figure(code=code, root=orgunit, start=start, end=end) for code in codes}
+    # Every held figure in one set-wise pass (a few queries per registry source), not one each.
+    found = indicator_figures(
+        codes=sorted(codes), root=orgunit, periods=[Period(PeriodKind.RANGE, start, end)]
+    )
+    held = {code: found[(code, 0)] for code in codes}
     result = Reconciliation(orgunit=orgunit, start=start, end=end, extraction=extraction)
     for number, figure in enumerate(figures, start=1):
         row = Comparison(number=number, figure=figure)
