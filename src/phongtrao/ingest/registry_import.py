@@ -43,7 +43,7 @@ from phongtrao.core.models import Source
 from phongtrao.core.numbers import parse_vi_number
 from phongtrao.core.text import nfc
 from phongtrao.orgunits.models import OrgUnit
-from phongtrao.registries.display import value_text
+from phongtrao.registries.display import changes_diff
 from phongtrao.registries.exports import (
     HEADER_ID,
     HEADER_NATIONAL_ID,
@@ -643,32 +643,21 @@ def _unit(
 
 
 def _changes(spec: RegistrySpec, record: models.Model, data: dict[str, Any]) -> list[str]:
-    """Return "Header: old → new" for each value the row would change."""
-    meta = spec.model._meta
-    changes = []
-    for name, new in data.items():
-        if name == "national_id":
-            if new != record.national_id:  # type: ignore[attr-defined]
-                masked = record.national_id_masked  # type: ignore[attr-defined]
-                changes.append(f"{HEADER_NATIONAL_ID}: {masked or NONE_TEXT} → (số mới)")
-            continue
-        db_field = meta.get_field(name)
-        header = capfirst(db_field.verbose_name)
-        if db_field.is_relation:
-            old_id = getattr(record, db_field.attname)
-            if old_id != (new.pk if new is not None else None):
-                old = getattr(record, name)
-                changes.append(f"{header}: {old or NONE_TEXT} → {new or NONE_TEXT}")
-            continue
-        old = getattr(record, name)
-        if isinstance(old, Decimal) and isinstance(new, Decimal | int):
-            same = old == new
-        else:
-            same = (old if old is not None else "") == (new if new is not None else "")
-        if not same:
-            changes.append(
-                f"{header}: {value_text(old, field=db_field)} → {value_text(new, field=db_field)}"
-            )
+    """Return "Header: old → new" for each value the row would change.
+
+    Related records are compared by id, so only a changed one is read to be shown; a new
+    national ID is never echoed, the old one is shown masked.
+    """
+    after = dict(data)
+    before: dict[str, Any] = {}
+    national_id = after.pop("national_id", None)
+    for name in after:
+        db_field = spec.model._meta.get_field(name)
+        before[name] = getattr(record, db_field.attname if db_field.is_relation else name)
+    changes = changes_diff(spec, before, after)
+    if "national_id" in data and national_id != record.national_id:  # type: ignore[attr-defined]
+        masked = record.national_id_masked  # type: ignore[attr-defined]
+        changes.append(f"{HEADER_NATIONAL_ID}: {masked or NONE_TEXT} → (số mới)")
     return changes
 
 

@@ -1,4 +1,4 @@
-"""How registry values read for people: one writer of values, labels and change lists.
+"""How registry values read for people: labels and change lists over core/display.py.
 
 Used by the registry pages, the audit pages, the import previews and reports of what an
 import changes, so a date, a number or a choice reads the same everywhere.
@@ -7,39 +7,32 @@ import changes, so a date, a number or a choice reads the same everywhere.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.db import models
-from django.utils import timezone
 from django.utils.text import capfirst
 
-from phongtrao.core.numbers import format_vi_number
+from phongtrao.core.display import NO, NONE, YES, value_text
 
 from .specs import RegistrySpec
 
-NONE, YES, NO = "—", "Có", "Không"
+__all__ = [
+    "NATIONAL_ID_LABEL",
+    "NO",
+    "NONE",
+    "YES",
+    "changes_diff",
+    "field_label",
+    "field_is_number",
+    "field_text",
+    "is_vi_number_field",
+    "stored_text",
+    "value_text",
+]
+
 NATIONAL_ID_LABEL = "Số định danh (CCCD)"
-
-
-def value_text(value: Any, *, field: models.Field | None = None, name: str = "") -> str:
-    """Write a value for people: choice labels, Vietnamese numbers and day-first dates."""
-    name = name or getattr(field, "name", "")
-    if value is None or value == "":
-        return NONE
-    if isinstance(value, bool):
-        return YES if value else NO
-    if field is not None and field.choices:
-        return str(dict(field.flatchoices).get(value, value))
-    if isinstance(value, datetime):
-        return timezone.localtime(value).strftime("%H:%M %d/%m/%Y")
-    if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
-    # Years stay plain digits: 1985, never 1.985.
-    if isinstance(value, int | Decimal) and "year" not in name:
-        return format_vi_number(value)
-    return str(value)
 
 
 def is_vi_number_field(db_field: models.Field) -> bool:

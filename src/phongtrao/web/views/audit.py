@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -15,6 +13,7 @@ from django.shortcuts import render
 from phongtrao.accounts.permissions import Action, user_can
 from phongtrao.accounts.selectors import audit_events_for_unit
 from phongtrao.catalog.selectors import element_get
+from phongtrao.core.display import snapshot_text
 from phongtrao.core.errors import InvalidInput
 from phongtrao.core.models import AuditEvent
 from phongtrao.core.numbers import format_vi_number
@@ -27,35 +26,19 @@ from .common import dataset_choose, period_choose
 
 EVENTS_PER_PAGE = 50
 FIELD_LABELS = {"dataset": "Biểu mẫu", "period": "Kỳ", "level": "Cấp"}
-_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def _field_text(key: str, value: Any) -> str | None:
+    if key == "level" and value in Level.values:
+        return str(Level(value).label)
+    if key == "period" and isinstance(value, str):
+        return value
+    return None
 
 
 def _shown(value: Any) -> str:
     """Write a stored before/after value for people: numbers the Vietnamese way."""
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, dict):
-        parts = (
-            f"{FIELD_LABELS.get(k, k)}: {_shown_field(k, v)}"
-            for k, v in value.items()
-            if v not in (None, "")
-        )
-        return "; ".join(parts)
-    if isinstance(value, list):
-        return ", ".join(_shown(v) for v in value)
-    if isinstance(value, bool):
-        return "có" if value else "không"
-    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
-        return format_vi_number(Decimal(str(value)))
-    return str(value)
-
-
-def _shown_field(key: str, value: Any) -> str:
-    if key == "level" and value in Level.values:
-        return Level(value).label
-    if key == "period" and isinstance(value, str):
-        return value
-    return _shown(value)
+    return snapshot_text(value, labels=FIELD_LABELS, field_text=_field_text)
 
 
 @dataclass(frozen=True)

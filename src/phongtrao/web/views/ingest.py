@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 
 from phongtrao.accounts.permissions import Action, user_can
 from phongtrao.catalog.models import DataElement
+from phongtrao.core.display import number_text
 from phongtrao.core.errors import InvalidInput, PhongTraoError, RowError
 from phongtrao.core.numbers import format_vi_number
 from phongtrao.ingest.reconcile import (
@@ -146,7 +147,7 @@ def preview_rows(report: dict[str, Any]) -> list[PreviewRow]:
             before, after = row.get("before"), row.get("after")
             change = ""
             if before is not None or after is not None:
-                change = f"{_vi(before)} → {_vi(after)}"
+                change = f"{number_text(before)} → {number_text(after)}"
         elif "changes" in row or "label" in row:
             record = f"#{row['record_id']} " if row.get("record_id") else ""
             what = record + str(row.get("label", ""))
@@ -161,17 +162,6 @@ def preview_rows(report: dict[str, Any]) -> list[PreviewRow]:
             )
         )
     return sorted(shown, key=lambda r: r.action != "refused")
-
-
-def _vi(value: Any) -> str:
-    if value is None:
-        return "—"
-    try:
-        from decimal import Decimal
-
-        return format_vi_number(Decimal(str(value)))
-    except ArithmeticError:
-        return str(value)
 
 
 def _errors(error: PhongTraoError) -> list[RowError]:
