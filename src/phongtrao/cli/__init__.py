@@ -12,6 +12,7 @@ at once: a command module's `register` must not import models, services or heavy
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import sys
@@ -63,8 +64,19 @@ DJANGO_OWN_WORDS = ("help", "version")
 def _setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "phongtrao.settings")
     import django
+    from django.apps import apps
 
-    django.setup()
+    if apps.ready:  # already set up in this process (tests call main() many times)
+        return
+    # Setting up creates the objects of some 600 modules, all of them kept for the life of the
+    # process: collecting while it runs finds nothing and costs about a tenth of a small
+    # command's start-up. They are frozen out of later collections instead.
+    gc.disable()
+    try:
+        django.setup()
+    finally:
+        gc.freeze()
+        gc.enable()
 
 
 def build_parser() -> argparse.ArgumentParser:
