@@ -48,6 +48,9 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="dùng lại cơ sở dữ liệu đã giữ (--keep) cùng tỷ lệ, không sinh lại dữ liệu",
     )
+    parser.add_argument(
+        "--only", choices=["startup"], help="chỉ đo một phần: startup (khởi động lệnh phongtrao)"
+    )
     parser.add_argument("--worker", choices=DATABASES, help=argparse.SUPPRESS)
     return parser
 
@@ -56,6 +59,11 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.worker:
         return _worker(args)
+    from .startup import measure, print_measure
+
+    print_measure(measure(runs=min(args.runs, 10)))
+    if args.only == "startup":
+        return 0
     summaries = []
     for db in [d.strip() for d in args.db.split(",") if d.strip()]:
         if db not in DATABASES:

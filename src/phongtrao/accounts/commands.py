@@ -7,7 +7,15 @@ import getpass
 import json
 import os
 
-from .models import Role
+# The roles (accounts.models.Role) with their labels, spelled out so that parsing needs no
+# Django; a test keeps the two in step.
+ROLES = {
+    "commune_officer": "Cán bộ cấp xã",
+    "district_officer": "Cán bộ cấp huyện",
+    "province_officer": "Cán bộ cấp tỉnh",
+    "front_viewer": "Tổ chức thành viên Mặt trận (chỉ xem số liệu tổng hợp)",
+    "admin": "Quản trị hệ thống",
+}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -17,9 +25,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     create.add_argument("username")
     create.add_argument(
         "--role",
-        choices=Role.values,
+        choices=list(ROLES),
         required=True,
-        help="; ".join(f"{r.value}: {r.label}" for r in Role),
+        help="; ".join(f"{value}: {label}" for value, label in ROLES.items()),
     )
     create.add_argument("--org", required=True, help="mã đơn vị (mã thống kê)")
     create.add_argument(
@@ -41,6 +49,7 @@ def handle_create(args: argparse.Namespace) -> int:
     from phongtrao.core.errors import InvalidInput
     from phongtrao.orgunits.selectors import orgunit_resolve
 
+    from .models import Role
     from .services import user_create
 
     unit = orgunit_resolve(code=args.org, hierarchy=args.hierarchy)

@@ -6,9 +6,6 @@ import argparse
 import json
 from typing import Any
 
-from phongtrao.accounts.operator import user_get_by_username
-from phongtrao.core.models import Source
-
 
 def _target_args(parser: argparse.ArgumentParser, *, dataset: bool = True) -> None:
     if dataset:
@@ -127,7 +124,9 @@ def handle_get(args: argparse.Namespace) -> int:
 
 
 def handle_set(args: argparse.Namespace) -> int:
+    from phongtrao.accounts.operator import user_get_by_username
     from phongtrao.core.errors import InvalidInput
+    from phongtrao.core.models import Source
 
     from .services import Entry, datavalues_save
 
@@ -201,6 +200,9 @@ def handle_completeness(args: argparse.Namespace) -> int:
 
 
 def handle_workflow(args: argparse.Namespace) -> int:
+    from phongtrao.accounts.operator import user_get_by_username
+    from phongtrao.core.models import Source
+
     from . import services
 
     dataset, unit, period = _resolve(args)
@@ -251,7 +253,9 @@ ADVICE = (
 
 
 def handle_check(args: argparse.Namespace) -> int:
+    from phongtrao.accounts.operator import user_get_by_username
     from phongtrao.core.errors import InvalidInput
+    from phongtrao.core.models import Source
     from phongtrao.core.numbers import format_vi_number
     from phongtrao.orgunits.selectors import orgunit_resolve
 

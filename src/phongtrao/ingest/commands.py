@@ -14,8 +14,24 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from .services import EXPORT_FORMATS, IMPORT_FORMATS
+from .names import EXPORT_FORMATS, IMPORT_FORMATS
 
+# The registries' slugs (registries.specs.REGISTRIES), spelled out so that parsing needs no
+# Django; a test keeps the two in step.
+REGISTRY_SLUGS = (
+    "mo-hinh",
+    "nguoi",
+    "quan-ly-giao-duc",
+    "cai-nghien",
+    "hoc-vien-cai-nghien",
+    "dau-thu",
+    "giao-nop-vu-khi",
+    "thuoc-phien",
+    "tuyen-truyen",
+    "an-sinh",
+    "hoi-nghi",
+    "khen-thuong",
+)
 MSG_BAD_DATE = "«{text}» không phải ngày (viết 2013-08-01 hoặc 01/08/2013)."
 
 
@@ -68,9 +84,7 @@ def _register_values(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _register_registries(subparsers: argparse._SubParsersAction) -> None:
-    from phongtrao.registries.specs import REGISTRIES
-
-    slugs = [spec.slug for spec in REGISTRIES]
+    slugs = list(REGISTRY_SLUGS)
     imp = subparsers.add_parser(
         "registry-import",
         help="nhập sổ theo dõi từ tệp CSV/XLSX (cột như tệp xuất; kiểm tra hết rồi mới ghi)",

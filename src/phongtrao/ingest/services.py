@@ -16,9 +16,6 @@ from .values import ValueRow, values_import
 
 Progress = Callable[[str, int, int], None]
 
-IMPORT_FORMATS = ("csv", "xlsx", "dhis2-json", "dhis2-csv", "adx", "dhis2-metadata")
-EXPORT_FORMATS = ("csv", "dhis2-json", "dhis2-csv", "adx")
-
 
 def guess_format(path: Path) -> str:
     """Return the import format a file's name suggests; refuse a name that suggests none."""

@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 
-from .models import Hierarchy
+# The hierarchy versions (orgunits.models.Hierarchy), spelled out so that parsing needs no
+# Django; a test keeps the two in step.
+OFFICIAL_HIERARCHIES = ("2008", "2025")
+HIERARCHIES = (*OFFICIAL_HIERARCHIES, "dhis2")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -14,7 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     load = sub.add_parser("load", help="nạp (hoặc cập nhật) cây đơn vị hành chính chính thức")
     load.add_argument(
         "--hierarchy",
-        choices=["all", Hierarchy.OLD, Hierarchy.NEW],
+        choices=["all", *OFFICIAL_HIERARCHIES],
         default="all",
         help="phiên bản: 2008 (trước 01/7/2025), 2025 (hiện hành) hoặc all",
     )
@@ -23,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     stats.set_defaults(handler=handle_stats)
     find = sub.add_parser("search", help="tìm đơn vị theo tên (có dấu hoặc không dấu) hoặc mã")
     find.add_argument("query")
-    find.add_argument("--hierarchy", choices=Hierarchy.values)
+    find.add_argument("--hierarchy", choices=HIERARCHIES)
     find.set_defaults(handler=handle_search)
 
 
@@ -32,7 +35,7 @@ def handle_load(args: argparse.Namespace) -> int:
 
     from .services import orgunits_load
 
-    official = [Hierarchy.OLD, Hierarchy.NEW]
+    official = list(OFFICIAL_HIERARCHIES)
     hierarchies = official if args.hierarchy == "all" else [args.hierarchy]
     result = orgunits_load(
         hierarchies=hierarchies, progress=progress_printer("Nạp đơn vị hành chính")

@@ -7,9 +7,20 @@ import hashlib
 import hmac
 import os
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
+
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
+
+
+# cryptography is imported on first use: the models import this module, and every command
+# would otherwise load it at start-up.
+def _fernet() -> Fernet:
+    from cryptography.fernet import Fernet
+
+    return Fernet(_key())
 
 
 @lru_cache(maxsize=1)
@@ -21,6 +32,8 @@ def _key() -> bytes:
     path = settings.VAR_DIR / "field_key"
     if path.exists():
         return path.read_bytes().strip()
+    from cryptography.fernet import Fernet
+
     key = Fernet.generate_key()
     settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -30,12 +43,14 @@ def _key() -> bytes:
 
 
 def encrypt(text: str) -> str:
-    return Fernet(_key()).encrypt(text.encode()).decode()
+    return _fernet().encrypt(text.encode()).decode()
 
 
 def decrypt(token: str) -> str:
+    from cryptography.fernet import InvalidToken
+
     try:
-        return Fernet(_key()).decrypt(token.encode()).decode()
+        return _fernet().decrypt(token.encode()).decode()
     except InvalidToken:
         return ""
 

@@ -2,7 +2,9 @@
 
 Registry figures open the registry's list, filtered to the unit, the dates and the breakdown
 (the filters of `web.views.registries.FilterForm`); figures from entered values open the list
-of those values (`reports_web:values`).
+of those values (`reports_web:values`). The paths are written out rather than reversed: reversing
+loads the whole URL configuration (the API and its dependencies), seconds for a command-line
+review; a test keeps them equal to what `reverse()` gives.
 """
 
 from __future__ import annotations
@@ -11,16 +13,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import get_script_prefix
 
 from phongtrao.registries.models import AwardForm, GroupType
 from phongtrao.registries.specs import BY_SLUG
 
 from .review import Review
 
-# Paths used when the URL configuration does not (yet) name the pages.
-REGISTRY_LIST_PATH = "/so-theo-doi/{slug}/"
-VALUES_LIST_PATH = "/bao-cao/tong-ket/so-lieu/"
+# `registries:list` and `reports_web:values`, below the script prefix.
+REGISTRY_LIST_PATH = "so-theo-doi/{slug}/"
+VALUES_LIST_PATH = "bao-cao/tong-ket/so-lieu/"
 
 # Range: records dated within the range; end: stocks and open spans, dated up to its end
 # (the list then also shows rows closed before the end); none: the registry has no date.
@@ -63,11 +65,14 @@ TARGETS: dict[str, Target] = {
 Linker = Callable[..., str | None]
 
 
-def _url(name: str, fallback: str, *args: str) -> str:
-    try:
-        return reverse(name, args=list(args))
-    except NoReverseMatch:
-        return fallback
+def registry_list_path(slug: str) -> str:
+    """Return the path of a registry's list page, as `reverse("registries:list")` would."""
+    return get_script_prefix() + REGISTRY_LIST_PATH.format(slug=slug)
+
+
+def values_list_path() -> str:
+    """Return the path of the review's values list, as `reverse("reports_web:values")` would."""
+    return get_script_prefix() + VALUES_LIST_PATH
 
 
 def _award_filters(key: str) -> dict[str, str]:
@@ -122,7 +127,7 @@ def review_links(review: Review, *, personal: bool = True, base_url: str = "") -
             }
             if key:
                 params["phan_to"] = key
-            path = _url("reports_web:values", VALUES_LIST_PATH)
+            path = values_list_path()
             return f"{base_url}{path}?{urlencode(params)}"
         target = TARGETS.get(code)
         # Figures counted (wholly or partly) from records open the records behind them.
@@ -130,7 +135,7 @@ def review_links(review: Review, *, personal: bool = True, base_url: str = "") -
             return None
         if BY_SLUG[target.slug].personal and not personal:
             return None
-        path = _url("registries:list", REGISTRY_LIST_PATH.format(slug=target.slug), target.slug)
+        path = registry_list_path(target.slug)
         return f"{base_url}{path}?{urlencode(params_for(target, unit_pk, key))}"
 
     return link

@@ -34,14 +34,14 @@ FORMAT_LABELS = {
 
 def import_formats() -> list[str]:
     """Return the file formats the values import reads."""
-    from phongtrao.ingest.services import IMPORT_FORMATS
+    from phongtrao.ingest.names import IMPORT_FORMATS
 
     return list(IMPORT_FORMATS)
 
 
 def export_formats() -> list[str]:
     """Return the formats values export to."""
-    from phongtrao.ingest.services import EXPORT_FORMATS
+    from phongtrao.ingest.names import EXPORT_FORMATS
 
     return list(EXPORT_FORMATS)
 
