@@ -91,12 +91,25 @@ def front_member_user(ha_giang):
 REPLICA_MIRROR = "replica_mirror"
 
 
+@pytest.fixture(scope="session")
+def replica_mirror(django_db_setup):
+    """The mirror alias, its connection closed before the test databases are dropped."""
+    from django.db import connections
+
+    yield REPLICA_MIRROR
+    connections[REPLICA_MIRROR].close()
+
+
 def pytest_configure(config):
     from django.conf import settings
     from django.db import connections
 
     # Hashing a password properly takes most of a second; tests need only a correct one.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Replicas from PHONGTRAO_READ_DATABASE_URL are test mirrors of default (settings.py), but a
+    # mirror is a second connection in its own transaction, blind to a test's uncommitted rows:
+    # reads stay on default unless a test names its replica (tests/core/test_replicas.py).
+    settings.PHONGTRAO_READ_REPLICAS = []
     mirror = copy.deepcopy(connections.settings["default"])
     mirror["TEST"]["MIRROR"] = "default"
     if mirror["ENGINE"] == "django.db.backends.sqlite3":

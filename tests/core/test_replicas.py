@@ -11,7 +11,9 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_started
+from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections, router, transaction
 from django.test.utils import CaptureQueriesContext, override_settings
 
 from phongtrao.analytics.engine import analytic_session
@@ -36,10 +38,10 @@ def fresh_request() -> Iterator[None]:
 
 
 @pytest.fixture
-def replica(fresh_request) -> Iterator[str]:
+def replica(replica_mirror, fresh_request) -> Iterator[str]:
     """The test database's second alias (a test mirror of default) as the one read replica."""
-    with override_settings(PHONGTRAO_READ_REPLICAS=[REPLICA_MIRROR]):
-        yield REPLICA_MIRROR
+    with override_settings(PHONGTRAO_READ_REPLICAS=[replica_mirror]):
+        yield replica_mirror
 
 
 def test_without_replicas_the_router_answers_nothing(fresh_request):
@@ -149,8 +151,15 @@ def test_nested_blocks_keep_one_replica(fresh_request):
         assert set(chosen) == {"replica1", "replica2"}  # the blocks take turns
 
 
-def test_each_request_starts_unpinned(client, replica):
+def test_each_request_starts_unpinned(replica):
     replicas._wrote.set(True)
-    client.get("/")  # request_started
+    with reading_replica():
+        assert read_alias() == DEFAULT_DB_ALIAS
+    # What the WSGI handler sends first; closing connections is left out, as the test client does.
+    request_started.disconnect(close_old_connections)
+    try:
+        request_started.send(sender=WSGIHandler, environ={})
+    finally:
+        request_started.connect(close_old_connections)
     with reading_replica():
         assert read_alias() == replica
