@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import fcntl
+import ipaddress
 import os
 import pwd
 import shutil
@@ -138,6 +139,25 @@ def _reload_primary() -> None:
         cursor.execute("SELECT pg_reload_conf()")
 
 
+def _loopback_method() -> str:
+    """Return how the server authenticates the tests' own connections: the grant is no weaker."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT address, netmask, auth_method FROM pg_hba_file_rules "
+            "WHERE type = 'host' AND error IS NULL AND 'all' = ANY(database) ORDER BY line_number"
+        )
+        rules = cursor.fetchall()
+    loopback = ipaddress.ip_address("127.0.0.1")
+    for address, netmask, method in rules:
+        if address in (None, "all", "samehost", "samenet"):
+            return method
+        with contextlib.suppress(ValueError):
+            network = address if netmask is None else f"{address}/{netmask}"
+            if loopback in ipaddress.ip_network(network, strict=False):
+                return method
+    return "scram-sha-256"
+
+
 @contextlib.contextmanager
 def _replication_granted(user: str) -> Iterator[None]:
     """Let user replicate from 127.0.0.1 for the block: one marked pg_hba.conf line."""
@@ -146,10 +166,10 @@ def _replication_granted(user: str) -> Iterator[None]:
     if host not in ("127.0.0.1", "localhost") or not os.access(hba, os.W_OK):
         pytest.fail(
             f"The server refuses replication connections ({REFUSED}) and {hba} cannot be "
-            f"changed from here. Add `host replication {user} 127.0.0.1/32 trust` (or "
-            "scram-sha-256 with a password) to pg_hba.conf and reload the server."
+            f"changed from here. Add `host replication {user} 127.0.0.1/32 scram-sha-256` (or "
+            "the method of your other loopback lines) to pg_hba.conf and reload the server."
         )
-    line = f"host replication {user} 127.0.0.1/32 trust {HBA_MARK} {os.getpid()}\n"
+    line = f"host replication {user} 127.0.0.1/32 {_loopback_method()} {HBA_MARK} {os.getpid()}\n"
     with _hba_lock():
         text = hba.read_text()
         hba.write_text(text + ("" if text.endswith("\n") else "\n") + line)

@@ -16,6 +16,7 @@ from django.core.signals import request_started
 from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections, router, transaction
 from django.test.utils import CaptureQueriesContext, override_settings
 
+from phongtrao.analytics.dashboard import dashboard_build
 from phongtrao.analytics.engine import analytic_session
 from phongtrao.analytics.models import Rollup, ValueRollup
 from phongtrao.analytics.query import pivot_table
@@ -23,6 +24,7 @@ from phongtrao.core import replicas
 from phongtrao.core.replicas import read_alias, read_connection, reading_replica
 from phongtrao.datavalues.periods import Period, PeriodKind
 from phongtrao.orgunits.models import OrgUnit
+from phongtrao.reports.builders import review_build
 
 from ..conftest import REPLICA_MIRROR, unit
 
@@ -121,6 +123,21 @@ def test_a_pivot_reads_its_figures_from_the_replica(replica):
     # The indicator's definition is read before the analytic session, on default.
     assert any(table in replica_sql for table in figure_tables)
     assert not any(table in default_sql for table in figure_tables)
+
+
+@pytest.mark.parametrize("build", ["review", "dashboard"])
+def test_the_review_and_the_dashboard_read_only_from_the_replica(replica, build):
+    district = unit("00688").parent
+    with (
+        CaptureQueriesContext(connections[replica]) as on_replica,
+        CaptureQueriesContext(connections[DEFAULT_DB_ALIAS]) as on_default,
+    ):
+        if build == "review":
+            review_build(root=district, start=date(2023, 1, 1), end=date(2023, 5, 30))
+        else:
+            dashboard_build(unit=district, year=2023, today=date(2023, 6, 15))
+    assert len(on_replica.captured_queries) > 5
+    assert on_default.captured_queries == []
 
 
 def test_migrations_only_on_default(replica):
