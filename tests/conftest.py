@@ -7,6 +7,8 @@ live, so the tests that use `demo` run last, after every test that expects Hà G
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from phongtrao.orgunits.models import Hierarchy, Level, OrgUnit
@@ -84,8 +86,38 @@ def front_member_user(ha_giang):
     return make_user("mttq1", role="front_viewer", orgunit=ha_giang)
 
 
+# A second alias on the test database, as settings.py declares each read replica: a test mirror
+# of default. The router's tests make it the replica (tests/core/test_replicas.py).
+REPLICA_MIRROR = "replica_mirror"
+
+
+@pytest.fixture(scope="session")
+def replica_mirror(django_db_setup):
+    """The mirror alias, its connection closed before the test databases are dropped."""
+    from django.db import connections
+
+    yield REPLICA_MIRROR
+    connections[REPLICA_MIRROR].close()
+
+
 def pytest_configure(config):
     from django.conf import settings
+    from django.db import connections
 
     # Hashing a password properly takes most of a second; tests need only a correct one.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Replicas from PHONGTRAO_READ_DATABASE_URL are test mirrors of default (settings.py), but a
+    # mirror is a second connection in its own transaction, blind to a test's uncommitted rows:
+    # reads stay on default unless a test names its replica (tests/core/test_replicas.py).
+    settings.PHONGTRAO_READ_REPLICAS = []
+    mirror = copy.deepcopy(connections.settings["default"])
+    mirror["TEST"]["MIRROR"] = "default"
+    if mirror["ENGINE"] == "django.db.backends.sqlite3":
+        # The in-memory test database is shared between connections table by table: reading
+        # uncommitted rows keeps the mirror from waiting on the test's own transaction.
+        mirror["OPTIONS"] = {
+            **mirror["OPTIONS"],
+            "transaction_mode": "DEFERRED",
+            "init_command": "PRAGMA read_uncommitted = 1;",
+        }
+    connections.settings[REPLICA_MIRROR] = mirror

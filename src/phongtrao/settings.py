@@ -7,6 +7,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 # var/ holds everything a running instance writes: the SQLite file, the secret key, static files.
@@ -111,6 +112,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     if DATABASES["default"]["NAME"] != ":memory:":
         Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+
+# Read replicas (PostgreSQL streaming standbys of default): one URL or several, comma-separated.
+# Heavy reads that may lag by a second go there (core/replicas.py); in tests each is a mirror of
+# default, so the test runner creates no database on it.
+PHONGTRAO_READ_REPLICAS: list[str] = []
+for _number, _url in enumerate(
+    (u.strip() for u in os.environ.get("PHONGTRAO_READ_DATABASE_URL", "").split(",") if u.strip()),
+    start=1,
+):
+    _alias = f"replica{_number}"
+    DATABASES[_alias] = dj_database_url.parse(_url, conn_max_age=60)
+    if DATABASES[_alias]["ENGINE"] != DATABASES["default"]["ENGINE"]:
+        raise ImproperlyConfigured(
+            "PHONGTRAO_READ_DATABASE_URL: bản sao chỉ đọc phải cùng loại cơ sở dữ liệu "
+            "với DATABASE_URL."
+        )
+    DATABASES[_alias]["TEST"] = {"MIRROR": "default"}
+    PHONGTRAO_READ_REPLICAS.append(_alias)
+DATABASE_ROUTERS = ["phongtrao.core.replicas.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

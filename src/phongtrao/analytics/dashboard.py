@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from phongtrao.catalog.indicators import registry_codes
 from phongtrao.catalog.models import DataSet
+from phongtrao.core.replicas import reading_replica
 from phongtrao.datavalues.completeness import CompletenessReport, completeness_report
 from phongtrao.datavalues.periods import Period, PeriodKind, period_for_date
 from phongtrao.datavalues.validation import Finding, validation_run
@@ -88,6 +89,7 @@ def _completeness(unit: OrgUnit, reference: date, today: date) -> CompletenessRe
     return completeness_report(dataset=dataset, root=unit, period=period, today=today)
 
 
+@reading_replica()
 def dashboard_build(
     *, unit: OrgUnit, year: int, today: date, rank_code: str | None = None
 ) -> Dashboard:

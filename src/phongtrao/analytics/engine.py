@@ -20,14 +20,15 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, copy_context
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connections, transaction
 
+from phongtrao.core.replicas import read_alias, read_connection, reading_replica
 from phongtrao.datavalues.models import DataValue
 from phongtrao.orgunits.models import OrgUnit
 
@@ -115,7 +116,7 @@ class Grouping:
 
 
 def _postgres() -> bool:
-    return connection.vendor == "postgresql"
+    return read_connection().vendor == "postgresql"
 
 
 def _date_sql() -> str:
@@ -123,7 +124,7 @@ def _date_sql() -> str:
 
 
 def _day(value: date) -> Any:
-    return connection.ops.adapt_datefield_value(value)
+    return read_connection().ops.adapt_datefield_value(value)
 
 
 def _prefix_sql(column: str, prefix: str) -> tuple[str, list[Any]]:
@@ -214,25 +215,31 @@ def analytic_session(*, parallel: bool = False) -> Iterator[None]:
     The queries are wide (an aggregate per indicator) and short: compiling them with JIT costs
     more than it saves, often seconds. With parallel, independent queries may run on other
     connections (`parallel_map`) when no transaction is open: there is none whose uncommitted
-    rows they would miss.
+    rows they would miss. The queries go to a read replica when one may serve them
+    (`phongtrao.core.replicas`): never after the request's own writes or inside a write
+    transaction.
     """
-    allowed = parallel and _postgres() and not connection.in_atomic_block and WORKERS > 1
-    token = _parallel.set(allowed)
-    try:
-        with transaction.atomic():
-            if _postgres():
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL jit = off")
-                    # Grouping people and observations by unit must not spill to disk.
-                    cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
-            yield
-    finally:
-        _parallel.reset(token)
+    with reading_replica():
+        alias = read_alias()
+        db = connections[alias]
+        postgres = db.vendor == "postgresql"
+        allowed = parallel and postgres and not db.in_atomic_block and WORKERS > 1
+        token = _parallel.set(allowed)
+        try:
+            with transaction.atomic(using=alias):
+                if postgres:
+                    with db.cursor() as cursor:
+                        cursor.execute("SET LOCAL jit = off")
+                        # Grouping people and observations by unit must not spill to disk.
+                        cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+                yield
+        finally:
+            _parallel.reset(token)
 
 
 def _worker(function: Callable[[Any], Any], item: Any) -> Any:
     # Each worker thread has its own connection (Django's are per thread) and keeps it.
-    connection.close_if_unusable_or_obsolete()
+    read_connection().close_if_unusable_or_obsolete()
     with analytic_session():
         return function(item)
 
@@ -245,12 +252,13 @@ def parallel_map(function: Callable[[Any], Any], items: Sequence[Any]) -> list[A
     with _pool_lock:
         if _pool is None:
             _pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="analytics")
-    futures = [_pool.submit(_worker, function, item) for item in items]
+    # Each worker runs in a copy of this context: the same replica (or the primary) as here.
+    futures = [_pool.submit(copy_context().run, _worker, function, item) for item in items]
     return [future.result() for future in futures]
 
 
 def _fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 

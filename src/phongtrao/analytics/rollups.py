@@ -27,6 +27,8 @@ from typing import Any
 
 from django.db import connection
 
+from phongtrao.core.replicas import read_connection
+
 from .aggregate import to_decimal
 from .sources import Agg, Measure, Shape, Source, registry_sources
 
@@ -306,13 +308,14 @@ def rollups_uninstall(schema_connection: Any = None) -> None:
 
 def rollups_active() -> bool:
     """Return whether the roll-ups are kept on this database (their triggers exist)."""
-    vendor = connection.vendor
+    db = read_connection()
+    vendor = db.vendor
     if vendor not in ("postgresql", "sqlite"):
         return False
-    key = f"{vendor}:{connection.settings_dict.get('NAME')}"
+    key = f"{vendor}:{db.settings_dict.get('NAME')}"
     if key not in _installed:
         names = [name for name, _, _ in _kept()]
-        with connection.cursor() as cursor:
+        with db.cursor() as cursor:
             if vendor == "postgresql":
                 cursor.execute("SELECT COUNT(*) FROM pg_proc WHERE proname = ANY(%s)", [names])
                 _installed[key] = cursor.fetchone()[0] == len(names)
@@ -333,7 +336,7 @@ def rollups_active() -> bool:
 def _date_sql() -> str:
     # CAST(x AS DATE) would make a number of an ISO date on SQLite (DATE has NUMERIC affinity),
     # where dates are ISO text and compare as such.
-    return "CAST(%s AS DATE)" if connection.vendor == "postgresql" else "%s"
+    return "CAST(%s AS DATE)" if read_connection().vendor == "postgresql" else "%s"
 
 
 def _month_end(day: date) -> date:
@@ -448,7 +451,7 @@ def _run_totals(
         f"WHERE r.source = %s AND r.anchor IN ({', '.join(['%s'] * len(anchors))}) "
         f"AND ({ranges}) GROUP BY r.anchor, p.idx, r.ident"
     )
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(sql, [*params, source.name, *anchors, *range_params])
         for anchor, idx, ident, count, amount in cursor.fetchall():
             at = totals[(union_key if union_key is not None else anchor, idx, ident)]
@@ -479,7 +482,7 @@ def _stock_totals(
     )
     starts = [date(y, 1, 1) for y in thresholds]
     histogram: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * len(thresholds))
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(sql, [*starts, source.name, starts[-1], *anchors])
         for anchor, ident, j, count in cursor.fetchall():
             key = union_key if union_key is not None else anchor
@@ -556,7 +559,7 @@ def values_rollup_query(
     params += [*element_ids, *anchors, min(s.start for s in slots), max(s.end for s in slots)]
     found: dict[tuple[int, str, int], tuple[int, Decimal]] = {}
     places = _data_value_places()
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(sql, params)
         for element_id, anchor, idx, count, total in cursor.fetchall():
             key = (element_id, union_key if union else anchor, idx)

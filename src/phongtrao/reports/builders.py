@@ -21,6 +21,7 @@ from phongtrao.catalog.indicators import (
     part_units,
 )
 from phongtrao.catalog.models import DataElement, DataSet, ValidationRule
+from phongtrao.core.replicas import reading_replica
 from phongtrao.datavalues.completeness import completeness_reports
 from phongtrao.datavalues.periods import Period, PeriodKind, periods_between
 from phongtrao.datavalues.validation import validation_run
@@ -63,6 +64,7 @@ def _quiet(stage: str, done: int, total: int) -> None:
 # --- building ------------------------------------------------------------------------------
 
 
+@reading_replica()
 def review_build(*, root: OrgUnit, start: date, end: date, progress: Progress = _quiet) -> Review:
     """Return the review of root's subtree over [start, end], with the period before it."""
     Period(PeriodKind.RANGE, start, end)  # raises InvalidInput when start > end
