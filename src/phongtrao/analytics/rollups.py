@@ -518,6 +518,9 @@ def _stock_totals(
     read once, whatever the number of ends); the rest of the end's year from month and day
     rows.
     """
+    anchors = sorted(keys)
+    if not anchors:
+        return defaultdict(lambda: [0, Decimal(0)])
     last_whole = [
         s.end.year if (s.end.month, s.end.day) == (12, 31) else s.end.year - 1 for s in slots
     ]
@@ -530,9 +533,6 @@ def _stock_totals(
         f"AND r.anchor IN ({', '.join(['%s'] * len(anchors))}) GROUP BY 1, 2, 3"
     )
     starts = [date(y, 1, 1) for y in thresholds]
-    anchors = sorted(keys)
-    if not anchors:
-        return defaultdict(lambda: [0, Decimal(0)])
     histogram: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * len(thresholds))
     with connection.cursor() as cursor:
         cursor.execute(sql, [*starts, source.name, starts[-1], *anchors])
