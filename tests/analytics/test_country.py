@@ -1,4 +1,4 @@
-"""The whole country: read from the roll-ups as the sum of its provinces, for national users only."""
+"""The whole country: read from the roll-ups as the sum of its provinces, by national users."""
 
 import json
 from datetime import date

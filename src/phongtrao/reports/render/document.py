@@ -302,7 +302,7 @@ def _child_tables(review: Review, link: Linker) -> list[Table]:
     codes = [c for c in main_codes() if review.figures[c].value is not None]
     if not review.children or not codes:
         return []
-    level = "đơn vị trực thuộc"
+    level = "tỉnh, thành phố" if review.org.is_country else "đơn vị trực thuộc"
     tables = []
     for chunk in _chunks(codes):
         rows = []
