@@ -100,7 +100,7 @@ class OrgUnit(models.Model):
         return self.level == Level.COUNTRY
 
     def ancestor_paths(self) -> list[str]:
-        """Return the paths of this unit's ancestors, root first (the country, in an official tree)."""
+        """Return the paths of this unit's ancestors, the tree's root (the country) first."""
         parts = self.path.rstrip("/").split("/")
         return ["/".join(parts[:i]) + "/" for i in range(1, len(parts))]
 
