@@ -178,7 +178,7 @@ def test_the_rollup_follows_every_kind_of_edit(
         *periods_parse("202001:202012", windows=True),
         Period(PeriodKind.RANGE, date(2014, 3, 17), date(2021, 10, 2)),
     ]
-    for units in ([ha_giang], districts):
+    for units in ([ha_giang], districts, [ha_giang.parent]):  # the parent: the country
         from_rollup, from_records = _both(
             monkeypatch, indicators=ADDITIVE, units=units, periods=periods
         )

@@ -178,6 +178,7 @@ def test_demo_makes_a_user_per_role(demo):
         "demo_xa",
         "demo_mttq",
         "demo_quantri",
+        "demo_trunguong",
     }
     from django.contrib.auth import authenticate
 

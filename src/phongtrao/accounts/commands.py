@@ -29,7 +29,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         required=True,
         help="; ".join(f"{value}: {label}" for value, label in ROLES.items()),
     )
-    create.add_argument("--org", required=True, help="mã đơn vị (mã thống kê)")
+    create.add_argument(
+        "--org", required=True, help="mã đơn vị (mã thống kê); VN: toàn quốc (cả hai cây đơn vị)"
+    )
     create.add_argument(
         "--hierarchy", choices=["2008", "2025"], help="phiên bản cây đơn vị khi mã trùng"
     )
@@ -47,12 +49,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def handle_create(args: argparse.Namespace) -> int:
     from phongtrao.core.errors import InvalidInput
+    from phongtrao.orgunits.models import COUNTRY_CODE, Hierarchy
     from phongtrao.orgunits.selectors import orgunit_resolve
 
     from .models import Role
     from .services import user_create
 
-    unit = orgunit_resolve(code=args.org, hierarchy=args.hierarchy)
+    hierarchy = args.hierarchy
+    if args.org.strip() == COUNTRY_CODE and not hierarchy:
+        hierarchy = Hierarchy.NEW  # a role at the country covers it in both trees
+    unit = orgunit_resolve(code=args.org.strip(), hierarchy=hierarchy)
     password = os.environ.get(args.password_env)
     if not password:
         try:

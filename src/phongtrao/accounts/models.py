@@ -18,6 +18,11 @@ class User(AbstractUser):
 
 
 class Role(models.TextChoices):
+    # The ministry (Bộ Công an) and the Front's central committee: the whole country, aggregates.
+    NATIONAL_OFFICER = (
+        "national_officer",
+        "Cán bộ cấp trung ương (Bộ Công an, Ủy ban Trung ương MTTQ Việt Nam)",
+    )
     COMMUNE_OFFICER = "commune_officer", "Cán bộ cấp xã"
     DISTRICT_OFFICER = "district_officer", "Cán bộ cấp huyện"
     PROVINCE_OFFICER = "province_officer", "Cán bộ cấp tỉnh"
@@ -27,6 +32,7 @@ class Role(models.TextChoices):
 
 # The level a role must be held at; None: any level.
 ROLE_LEVEL: dict[str, str | None] = {
+    Role.NATIONAL_OFFICER: Level.COUNTRY,
     Role.COMMUNE_OFFICER: Level.COMMUNE,
     Role.DISTRICT_OFFICER: Level.DISTRICT,
     Role.PROVINCE_OFFICER: Level.PROVINCE,

@@ -7,7 +7,7 @@ from enum import StrEnum
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 
-from phongtrao.orgunits.models import OrgUnit, OrgUnitQuerySet
+from phongtrao.orgunits.models import OFFICIAL_HIERARCHIES, Level, OrgUnit, OrgUnitQuerySet
 
 from .models import Role, User
 
@@ -34,6 +34,9 @@ _OFFICER = {
     Action.EDIT_UNIT,
 }
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
+    # The ministry and the Front's central committee read figures and reviews nationwide;
+    # personal records stay with the units that keep them.
+    Role.NATIONAL_OFFICER: frozenset({Action.VIEW_AGGREGATE}),
     Role.COMMUNE_OFFICER: frozenset(_OFFICER | {Action.VIEW_NATIONAL_ID}),
     Role.DISTRICT_OFFICER: frozenset(_OFFICER | {Action.APPROVE}),
     Role.PROVINCE_OFFICER: frozenset(_OFFICER | {Action.APPROVE}),
@@ -43,11 +46,20 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
 }
 
 
+# The country is the same territory in every official tree: a role held at the country unit
+# of one tree covers the country unit (so the whole tree) of each.
+_COUNTRY_PATHS = tuple(f"{hierarchy}/" for hierarchy in OFFICIAL_HIERARCHIES)
+
+
 def _grants(user: User) -> list[tuple[str, str]]:
     """Return (role, scope path) pairs, read once per user object."""
     cached: list[tuple[str, str]] | None = getattr(user, "_phongtrao_grants", None)
     if cached is None:
-        cached = list(user.role_assignments.values_list("role", "orgunit__path"))
+        cached = []
+        rows = user.role_assignments.values_list("role", "orgunit__path", "orgunit__level")
+        for role, path, level in rows:
+            national = level == Level.COUNTRY and path in _COUNTRY_PATHS
+            cached += [(role, p) for p in _COUNTRY_PATHS] if national else [(role, path)]
         setattr(user, "_phongtrao_grants", cached)  # noqa: B010 (a cache on the object)
     return cached
 

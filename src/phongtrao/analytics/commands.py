@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 
+# The country unit's code (orgunits.models.COUNTRY_CODE): no model is imported before parsing.
+COUNTRY_CODE = "VN"
+
 PIVOT_EPILOG = (
     'Giá trị: số; null khi không có số liệu; "not_additive" khi là số đếm không trùng lặp '
     "không cộng dồn được (ví dụ số người nhập theo tháng, hỏi theo năm). "
@@ -21,7 +24,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog=PIVOT_EPILOG,
     )
     pivot.add_argument("--indicators", required=True, help="mã chỉ tiêu, cách nhau bởi dấu phẩy")
-    pivot.add_argument("--org", required=True, help="mã đơn vị hành chính")
+    pivot.add_argument(
+        "--org",
+        default=COUNTRY_CODE,
+        help=f"mã đơn vị hành chính (mặc định {COUNTRY_CODE}: toàn quốc)",
+    )
     pivot.add_argument("--hierarchy", choices=["2008", "2025"], help="phiên bản cây đơn vị")
     scope = pivot.add_mutually_exclusive_group()
     scope.add_argument("--children", action="store_true", help="các đơn vị trực thuộc")

@@ -5,9 +5,9 @@ the key is the path cut to that length (SUBSTR(path, 1, L)), so one GROUP BY ans
 targets at once. Periods travel as a small VALUES table joined on dates, so one query answers
 for all periods at once; stocks are counted from a histogram of founding and dissolution dates
 against the periods' ends; people are counted once per period with one bit per period
-(PostgreSQL). Provinces and districts are read from the roll-ups the database (PostgreSQL or
-SQLite) keeps current with triggers in the writing transaction (`rollups`). Nothing waits for a
-rebuild: a value saved a moment ago is in the next answer.
+(PostgreSQL). The country, provinces and districts are read from the roll-ups the database
+(PostgreSQL or SQLite) keeps current with triggers in the writing transaction (`rollups`).
+Nothing waits for a rebuild: a value saved a moment ago is in the next answer.
 
 The SQL is put together from this code's table and column names and constants only; every
 value travels as a parameter (hence the `noqa: S608` marks).
@@ -311,9 +311,9 @@ def source_query(
 ) -> SourceResult:
     """Return the measures of one source for every key of grouping and every slot.
 
-    Provinces and districts are read from the roll-up where the database keeps one; people
-    are counted with one bit per period where the periods allow it (PostgreSQL); everything
-    else is read from the records.
+    The country, provinces and districts are read from the roll-up where the database keeps one;
+    people are counted with one bit per period where the periods allow it (PostgreSQL);
+    everything else is read from the records.
     """
     if not slots or not measures:
         return {}

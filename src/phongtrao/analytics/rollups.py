@@ -4,7 +4,9 @@ Triggers on each registry table with additive figures (rounds, amounts, groups
 founded and dissolved) add the changed rows' events to `analytics_rollup`, by province and
 district (the unit's path cut to one or two levels) and by year, month and day, in the same
 transaction as the change: there is no rebuild step, and a record is counted the moment it is
-committed. A question about provinces or districts then reads the roll-up: a period is cut
+committed. A question about the country, provinces or districts then reads the roll-up (the
+country as the sum of its provinces' rows, so that no single row is locked by every writer in
+the country): a period is cut
 into whole years, whole months and single days (`decompose`), and a stock at a day is the sum
 of every event up to that day. PostgreSQL runs the triggers once per statement, SQLite once
 per row; both write the same events to the same tables, so both answer the same way.
@@ -37,6 +39,7 @@ KEY_INDEX = "analytics_rollup_key"
 VALUES_KEY_INDEX = "analytics_valuerollup_key"
 GRAINS = (("y", "year"), ("m", "month"), ("d", "day"))
 ANCHOR_SEGMENTS = (2, 3)  # "2008/02/" (a province), "2008/02/024/" (a district)
+COUNTRY_SEGMENTS = 1  # "2008/": the country, read as the sum of its provinces' rows
 _installed: dict[str, bool] = {}
 
 
@@ -371,19 +374,66 @@ def decompose(start: date, end: date) -> list[tuple[str, date, date]]:
     return parts
 
 
+def _countries(paths: Sequence[str]) -> list[str]:
+    return sorted({p for p in paths if p.count("/") == COUNTRY_SEGMENTS})
+
+
+def _anchored(paths: Sequence[str]) -> bool:
+    return all(p.count("/") in (COUNTRY_SEGMENTS, *ANCHOR_SEGMENTS) for p in paths)
+
+
+def _nothing_at(countries: Sequence[str], table: str, unit_column: str) -> bool:
+    """Return whether no row of table sits on one of the country units itself.
+
+    The roll-up keys rows by province and district, so a row kept at the country unit (a
+    national conference, say) is in no anchor: the country is then counted from the records.
+    """
+    if not countries:
+        return True
+    sql = (
+        f"SELECT 1 FROM {table} t JOIN {_units_table()} u ON u.id = t.{unit_column} "  # noqa: S608
+        f"WHERE u.path IN ({', '.join(['%s'] * len(countries))}) LIMIT 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(countries))
+        return cursor.fetchone() is None
+
+
 def rollup_usable(source: Source, paths: Sequence[str]) -> bool:
     """Return whether the roll-up can answer for these target paths."""
     return (
         bool(source.events)
         and bool(paths)
-        and all(p.count("/") in ANCHOR_SEGMENTS for p in paths)
+        and _anchored(paths)
         and rollups_active()
+        and _nothing_at(_countries(paths), source.table, _unit_column(source))
     )
 
 
 def rollup_usable_for_values(paths: Sequence[str]) -> bool:
     """Return whether the values roll-up can answer for these target paths."""
-    return bool(paths) and all(p.count("/") in ANCHOR_SEGMENTS for p in paths) and rollups_active()
+    return (
+        bool(paths)
+        and _anchored(paths)
+        and rollups_active()
+        and _nothing_at(_countries(paths), _data_values_table(), "orgunit_id")
+    )
+
+
+def _anchor_keys(paths: Sequence[str]) -> dict[str, str]:
+    """Map each anchor to read to the target path it counts for.
+
+    A province or a district is its own anchor. The roll-up keeps no country row, which every
+    writer in the country would lock until commit: a country is the sum of its provinces.
+    """
+    keys = {p: p for p in paths if p.count("/") != COUNTRY_SEGMENTS}
+    countries = _countries(paths)
+    if countries:
+        from phongtrao.orgunits.models import OrgUnit
+
+        provinces = OrgUnit.objects.filter(parent__path__in=countries)
+        keys.update(provinces.values_list("path", "parent__path"))
+    return keys
 
 
 def rollup_query(
@@ -397,11 +447,12 @@ def rollup_query(
     """Return the measures of a source for each path (or their union) and slot."""
     stock = source.shape is Shape.STOCK
     union_of = union_key if union else None
+    keys = _anchor_keys(paths)
     if stock:
-        totals = _stock_totals(source, sorted(set(paths)), slots, union_of)
+        totals = _stock_totals(source, keys, slots, union_of)
     else:
         spans = [(idx, start, end) for idx, slot in enumerate(slots) for start, end in slot.ranges]
-        totals = _run_totals(source, sorted(set(paths)), spans, union_of)
+        totals = _run_totals(source, keys, spans, union_of)
     labels = source.ident_labels() if (stock and source.ident_labels) else {}
     result: dict[tuple[str, int, str], dict[str, tuple[Decimal | None, int]]] = {}
     for (key, idx, ident), (count, amount) in totals.items():
@@ -421,12 +472,13 @@ def rollup_query(
 
 def _run_totals(
     source: Source,
-    anchors: list[str],
+    keys: dict[str, str],
     spans: Sequence[tuple[int, date, date]],
     union_key: str | None,
 ) -> dict[tuple[str, int, str], list[Any]]:
     """Return (rows, amount) per (key, slot index, ident) of the events in the spans."""
     totals: dict[tuple[str, int, str], list[Any]] = defaultdict(lambda: [0, Decimal(0)])
+    anchors = sorted(keys)
     rows: list[str] = []
     params: list[Any] = []
     reach: dict[str, list[date]] = {}  # grain -> [first bucket, last bucket]
@@ -437,7 +489,7 @@ def _run_totals(
             params += [idx, grain, first, last]
             bounds = reach.setdefault(grain, [first, last])
             bounds[0], bounds[1] = min(bounds[0], first), max(bounds[1], last)
-    if not rows:
+    if not rows or not anchors:
         return totals
     # Each grain's bucket range, spelt out, keeps the read to a range of the index per anchor.
     ranges = " OR ".join(
@@ -454,14 +506,14 @@ def _run_totals(
     with read_connection().cursor() as cursor:
         cursor.execute(sql, [*params, source.name, *anchors, *range_params])
         for anchor, idx, ident, count, amount in cursor.fetchall():
-            at = totals[(union_key if union_key is not None else anchor, idx, ident)]
+            at = totals[(union_key if union_key is not None else keys[anchor], idx, ident)]
             at[0] += int(count or 0)
             at[1] += to_decimal(amount, source.decimals) or Decimal(0)
     return totals
 
 
 def _stock_totals(
-    source: Source, anchors: list[str], slots: Sequence[Any], union_key: str | None
+    source: Source, keys: dict[str, str], slots: Sequence[Any], union_key: str | None
 ) -> dict[tuple[str, int, str], list[Any]]:
     """Return the count alive at each slot's end per (key, slot index, ident).
 
@@ -469,6 +521,9 @@ def _stock_totals(
     read once, whatever the number of ends); the rest of the end's year from month and day
     rows.
     """
+    anchors = sorted(keys)
+    if not anchors:
+        return defaultdict(lambda: [0, Decimal(0)])
     last_whole = [
         s.end.year if (s.end.month, s.end.day) == (12, 31) else s.end.year - 1 for s in slots
     ]
@@ -485,7 +540,7 @@ def _stock_totals(
     with read_connection().cursor() as cursor:
         cursor.execute(sql, [*starts, source.name, starts[-1], *anchors])
         for anchor, ident, j, count in cursor.fetchall():
-            key = union_key if union_key is not None else anchor
+            key = union_key if union_key is not None else keys[anchor]
             histogram[(key, ident)][j] += int(count or 0)
     running: dict[tuple[str, str], list[int]] = {}
     for at, counts in histogram.items():
@@ -499,7 +554,7 @@ def _stock_totals(
         for idx, (slot, year) in enumerate(zip(slots, last_whole, strict=True))
         if date(year + 1, 1, 1) <= slot.end
     ]
-    totals = _run_totals(source, anchors, spans, union_key)
+    totals = _run_totals(source, keys, spans, union_key)
     for idx, year in enumerate(last_whole):
         j = thresholds.index(year)
         for (key, ident), cumulative in running.items():
@@ -546,7 +601,10 @@ def values_rollup_query(
         for start, end in slot.ranges:
             rows.append(f"(%s, {day}, {day})")
             params += [idx, start, end]
-    anchors = sorted(set(paths))
+    keys = _anchor_keys(paths)
+    anchors = sorted(keys)
+    if not anchors:
+        return {}
     sql = (
         f"WITH p(idx, s, e) AS (VALUES {', '.join(rows)}) "  # noqa: S608
         "SELECT r.element_id, r.anchor, p.idx, SUM(r.rows), SUM(r.total) "
@@ -562,7 +620,7 @@ def values_rollup_query(
     with read_connection().cursor() as cursor:
         cursor.execute(sql, params)
         for element_id, anchor, idx, count, total in cursor.fetchall():
-            key = (element_id, union_key if union else anchor, idx)
+            key = (element_id, union_key if union else keys[anchor], idx)
             old_count, old_total = found.get(key, (0, Decimal(0)))
             total = to_decimal(total, places) or Decimal(0)
             found[key] = (old_count + int(count or 0), old_total + total)

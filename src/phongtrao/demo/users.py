@@ -14,6 +14,7 @@ DEMO_USERS = (
     ("demo_xa", Role.COMMUNE_OFFICER, "commune", "Cán bộ Công an xã (demo)"),
     ("demo_mttq", Role.FRONT_VIEWER, "province", "Hội Liên hiệp Phụ nữ tỉnh (demo)"),
     ("demo_quantri", Role.ADMIN, "province", "Quản trị tỉnh (demo)"),
+    ("demo_trunguong", Role.NATIONAL_OFFICER, "country", "Cán bộ Bộ Công an (demo)"),
 )
 
 
@@ -44,10 +45,15 @@ def demo_users_listed() -> list[tuple[str, str, str, str]]:
 
 
 def demo_users_create(*, province: OrgUnit) -> list[tuple[str, str, str, str]]:
-    """Create the demo accounts over the province, its first district and first commune."""
+    """Create the demo accounts over the country, the province, its first district and commune."""
     district = OrgUnit.objects.filter(parent=province).order_by("code").first()
     commune = OrgUnit.objects.filter(parent=district).order_by("code").first()
-    scopes = {"province": province, "district": district, "commune": commune}
+    scopes = {
+        "country": province.parent,
+        "province": province,
+        "district": district,
+        "commune": commune,
+    }
     shown = []
     for username, role, scope, full_name in DEMO_USERS:
         user = User(username=username, first_name=full_name, is_staff=role == Role.ADMIN)

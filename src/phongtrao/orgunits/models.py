@@ -17,11 +17,20 @@ class Hierarchy(models.TextChoices):
 
 
 class Level(models.TextChoices):
+    # The root of each official tree: the whole country, above its provinces.
+    COUNTRY = "country", "Cấp quốc gia"
     PROVINCE = "province", "Cấp tỉnh"
     DISTRICT = "district", "Cấp huyện"
     COMMUNE = "commune", "Cấp xã"
     # Below commune: health facilities and other service points of imported (DHIS2) trees.
     FACILITY = "facility", "Cấp cơ sở"
+
+
+# The country unit heads each official tree under this code, at depth 0, with the tree's own
+# root path ("2008/", "2025/"): every unit of the tree lies under it without a path changing.
+COUNTRY_CODE = "VN"
+COUNTRY_NAME = "Việt Nam"
+OFFICIAL_HIERARCHIES = (Hierarchy.OLD, Hierarchy.NEW)
 
 
 class OrgUnitQuerySet(models.QuerySet["OrgUnit"]):
@@ -86,10 +95,14 @@ class OrgUnit(models.Model):
             self.valid_to is None or day <= self.valid_to
         )
 
+    @property
+    def is_country(self) -> bool:
+        return self.level == Level.COUNTRY
+
     def ancestor_paths(self) -> list[str]:
-        """Return the paths of this unit's ancestors, root first."""
+        """Return the paths of this unit's ancestors, the tree's root (the country) first."""
         parts = self.path.rstrip("/").split("/")
-        return ["/".join(parts[:i]) + "/" for i in range(2, len(parts))]
+        return ["/".join(parts[:i]) + "/" for i in range(1, len(parts))]
 
 
 class OrgUnitSuccession(models.Model):

@@ -25,10 +25,10 @@ def orgunit_get_for_user(*, user: User, pk: int, action: Action = Action.VIEW_AG
 
 
 def orgunit_roots_for_user(*, user: User) -> OrgUnitQuerySet:
-    """Return the top units of the user's scope (every province for a national user)."""
+    """Return the top units of the user's scope (each tree's root for the operator)."""
     paths = scope_paths(user, Action.VIEW_AGGREGATE)
     if paths is None:
-        return OrgUnit.objects.filter(depth=1).order_by("hierarchy", "code")
+        return OrgUnit.objects.filter(parent__isnull=True).order_by("hierarchy", "path")
     # A scope nested inside another scope of the same user is not a root.
     roots = [p for p in paths if not any(p != q and p.startswith(q) for q in paths)]
     return OrgUnit.objects.filter(path__in=roots).order_by("path")

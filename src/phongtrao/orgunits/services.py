@@ -93,9 +93,13 @@ def _load_hierarchy(
         to_update: list[OrgUnit] = []
         level_units = [u for u in units if u.level == level]
         for unit in level_units:
-            parent_path = paths[unit.parent_code] if unit.parent_code else f"{hierarchy}/"
-            depths[unit.code] = depths[unit.parent_code] + 1 if unit.parent_code else 1
-            paths[unit.code] = f"{parent_path}{unit.code}/"
+            if unit.parent_code:
+                depths[unit.code] = depths[unit.parent_code] + 1
+                paths[unit.code] = f"{paths[unit.parent_code]}{unit.code}/"
+            else:
+                # The root (the country) holds the tree's own path: "2008/", depth 0.
+                depths[unit.code] = 0
+                paths[unit.code] = f"{hierarchy}/"
             name = nfc(unit.name)
             values = {
                 "name": name,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from importlib.metadata import version
 
-from .models import Hierarchy, Level
+from .models import COUNTRY_CODE, COUNTRY_NAME, Hierarchy, Level
 
 # The package lists the old tree as it stood on 30/6/2025; 63 provinces exist since 1/8/2008.
 OLD_TREE_VALID_FROM = date(2008, 8, 1)
@@ -69,14 +69,25 @@ def commune_code(value: int) -> str:
     return f"{value:05d}"
 
 
+def country_unit(hierarchy: str) -> SourceUnit:
+    """Return the country unit that heads a tree (not in the package: it lists provinces up)."""
+    return SourceUnit(hierarchy, COUNTRY_CODE, COUNTRY_NAME, "Quốc gia", Level.COUNTRY, None)
+
+
 def old_tree_units() -> Iterator[SourceUnit]:
     """Yield the pre-July-2025 units, parents before children."""
     from vietnam_provinces import legacy
 
     old = Hierarchy.OLD
+    yield country_unit(old)
     for p in legacy.Province.iter_all():
         yield SourceUnit(
-            old, province_code(p.code.value), p.name, str(p.division_type), Level.PROVINCE, None
+            old,
+            province_code(p.code.value),
+            p.name,
+            str(p.division_type),
+            Level.PROVINCE,
+            COUNTRY_CODE,
         )
     for d in legacy.District.iter_all():
         yield SourceUnit(
@@ -103,9 +114,15 @@ def new_tree_units() -> Iterator[SourceUnit]:
     from vietnam_provinces import Province, Ward
 
     new = Hierarchy.NEW
+    yield country_unit(new)
     for p in Province.iter_all():
         yield SourceUnit(
-            new, province_code(p.code.value), p.name, str(p.division_type), Level.PROVINCE, None
+            new,
+            province_code(p.code.value),
+            p.name,
+            str(p.division_type),
+            Level.PROVINCE,
+            COUNTRY_CODE,
         )
     for w in Ward.iter_all():
         yield SourceUnit(
@@ -125,6 +142,7 @@ def successions_2025() -> Iterator[SourceSuccession]:
     # The commune table is the package's data module; its public API drops the "partly" flag.
     from vietnam_provinces._ward_conversion_2025 import NEW_TO_OLD
 
+    yield SourceSuccession(COUNTRY_CODE, COUNTRY_CODE, Level.COUNTRY, False)
     for p in Province.iter_all():
         for old in p.get_legacy_sources():
             yield SourceSuccession(

@@ -169,10 +169,12 @@ def _figure(raw: Figure, elements: dict[str, DataElement]) -> FigureData:
 
 
 def _org_info(root: OrgUnit) -> OrgInfo:
+    # The province the unit lies in (itself for a province; the country has none and keeps its
+    # own names): the place line and the recipients name it.
     province = root
     if root.depth > 1:
-        top = root.ancestor_paths()[0]
-        province = OrgUnit.objects.filter(path=top).first() or root
+        top = root.ancestor_paths()[1]  # [0] is the tree's root: the country
+        province = OrgUnit.objects.filter(path=top, depth=1).first() or root
     return OrgInfo(
         pk=root.pk,
         code=root.code,

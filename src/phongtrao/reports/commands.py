@@ -7,6 +7,9 @@ import sys
 from datetime import date
 from pathlib import Path
 
+# The country unit's code (orgunits.models.COUNTRY_CODE): no model is imported before parsing.
+COUNTRY_CODE = "VN"
+
 MSG_DATE = "Ngày «{text}» không hợp lệ; hãy viết theo dạng NNNN-TT-NN, ví dụ 2013-08-01."
 MSG_NO_FORMAT = (
     "Chưa rõ định dạng: dùng --format docx|pdf|xlsx|html|json hoặc đặt tên tệp có đuôi tương ứng."
@@ -24,7 +27,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Lập báo cáo tổng kết (DOCX, PDF, XLSX, HTML hoặc JSON) từ số liệu các xã.",
     )
     review.add_argument(
-        "--org", required=True, metavar="MÃ", help="mã đơn vị (mã thống kê), ví dụ 02"
+        "--org",
+        default=COUNTRY_CODE,
+        metavar="MÃ",
+        help=f"mã đơn vị (mã thống kê), ví dụ 02; mặc định {COUNTRY_CODE}: toàn quốc",
     )
     review.add_argument(
         "--from", dest="start", required=True, metavar="NGÀY", help="từ ngày, ví dụ 2013-08-01"

@@ -415,10 +415,10 @@ def review_title(review: Review) -> str:
     span = f"(từ ngày {date_vi(review.start)} đến ngày {date_vi(review.end)})"
     length = duration_vi(review.start, review.end)
     what = "phối hợp thực hiện phong trào Toàn dân bảo vệ an ninh Tổ quốc"
-    area = review.org.area_vi
+    where = review.org.where_vi
     if length.endswith("năm"):
-        return f"Tổng kết {length} {what} trên địa bàn {area} {span}"
-    return f"Kết quả {what} trên địa bàn {area} {span}"
+        return f"Tổng kết {length} {what} {where} {span}"
+    return f"Kết quả {what} {where} {span}"
 
 
 def _intro(review: Review) -> Paragraph:
@@ -427,7 +427,7 @@ def _intro(review: Review) -> Paragraph:
         [
             f"Qua {length} (từ ngày {date_vi(review.start)} đến ngày {date_vi(review.end)}) "
             "triển khai chương trình phối hợp giữa lực lượng Công an với Mặt trận Tổ quốc và "
-            f"các tổ chức, đoàn thể trên địa bàn {review.org.area_vi}, phong trào Toàn dân bảo "
+            f"các tổ chức, đoàn thể {review.org.where_vi}, phong trào Toàn dân bảo "
             "vệ an ninh Tổ quốc đạt được những kết quả chủ yếu sau:"
         ]
     )
@@ -436,7 +436,7 @@ def _intro(review: Review) -> Paragraph:
 def _nothing(review: Review) -> Paragraph:
     span = f"Từ ngày {date_vi(review.start)} đến ngày {date_vi(review.end)}"
     what = "phong trào Toàn dân bảo vệ an ninh Tổ quốc"
-    return Paragraph([f"{span}, chưa có số liệu nào về {what} trên địa bàn {review.org.area_vi}."])
+    return Paragraph([f"{span}, chưa có số liệu nào về {what} {review.org.where_vi}."])
 
 
 def review_narrative(review: Review) -> Narrative:

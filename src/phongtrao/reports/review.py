@@ -14,6 +14,7 @@ from phongtrao.analytics.figures import Origin
 from phongtrao.catalog.indicators import unit_totals
 from phongtrao.core.numbers import format_vi_number
 from phongtrao.datavalues.completeness import Status
+from phongtrao.orgunits.models import Level
 
 NO_DATA = "Chưa có số liệu"
 ENTRY_UNIT = "đơn vị"  # communes mostly; awards are recorded at the province too
@@ -48,9 +49,27 @@ class OrgInfo:
     province_type: str
 
     @property
+    def is_country(self) -> bool:
+        return self.level == Level.COUNTRY
+
+    @property
     def area_vi(self) -> str:
-        """Return the unit as written inside a sentence: "tỉnh Hà Giang", "phường Quang Trung"."""
+        """Return the unit as written inside a sentence: "tỉnh Hà Giang", "toàn quốc"."""
+        if self.is_country:
+            return "toàn quốc"
         return f"{self.unit_type} {self.short_name}".strip()
+
+    @property
+    def where_vi(self) -> str:
+        """Return where the movement ran: "trên địa bàn tỉnh Hà Giang", "trên phạm vi toàn quốc"."""
+        if self.is_country:
+            return "trên phạm vi toàn quốc"
+        return f"trên địa bàn {self.area_vi}"
+
+    @property
+    def total_vi(self) -> str:
+        """Return the label of the whole unit's row: "Toàn tỉnh Hà Giang", "Toàn quốc"."""
+        return "Toàn quốc" if self.is_country else f"Toàn {self.area_vi}"
 
 
 @dataclass(frozen=True)

@@ -121,13 +121,22 @@ class Document:
 # --- header --------------------------------------------------------------------------------
 
 
+# The national review is issued by the two parties of programme 09/CTr-BCA-MTTW.
+_NATIONAL_ISSUERS = ["BỘ CÔNG AN", "ỦY BAN TRUNG ƯƠNG MẶT TRẬN TỔ QUỐC VIỆT NAM"]
+_NATIONAL_PLACE = "Hà Nội"
+
+
 def issuers_for(org: OrgInfo) -> list[str]:
     """Return the issuing bodies: the unit's police and its Fatherland Front committee."""
+    if org.is_country:
+        return list(_NATIONAL_ISSUERS)
     area = f"{org.unit_type} {org.short_name}".upper()
     return [f"CÔNG AN {area}", f"ỦY BAN MTTQ VIỆT NAM {area}"]
 
 
 def number_for(org: OrgInfo) -> str:
+    if org.is_country:
+        return "Số: .../BC-BCA-MTTW"
     symbol = _POLICE_SYMBOL.get(Level(org.level), "CA")
     return f"Số: .../BC-{symbol}-MTTQ"
 
@@ -140,6 +149,11 @@ def place_date_vi(place: str, day: date) -> str:
 
 
 def _signatures(org: OrgInfo) -> list[Signature]:
+    if org.is_country:
+        return [
+            Signature(["TM. BAN THƯỜNG TRỰC", "ỦY BAN TRUNG ƯƠNG MTTQ VIỆT NAM", "CHỦ TỊCH"]),
+            Signature(["BỘ CÔNG AN", "BỘ TRƯỞNG"]),
+        ]
     level = org.unit_type.upper()
     police_head = "GIÁM ĐỐC" if org.level == Level.PROVINCE else "TRƯỞNG CÔNG AN"
     return [
@@ -149,6 +163,13 @@ def _signatures(org: OrgInfo) -> list[Signature]:
 
 
 def _recipients(org: OrgInfo) -> list[str]:
+    if org.is_country:
+        return [
+            "- Ban Bí thư Trung ương Đảng (để báo cáo);",
+            "- Thủ tướng Chính phủ (để báo cáo);",
+            "- Công an, Ủy ban MTTQ Việt Nam các tỉnh, thành phố;",
+            "- Lưu: VT.",
+        ]
     if org.level == Level.PROVINCE:
         return [
             "- Bộ Công an (Cục Xây dựng phong trào bảo vệ ANTQ);",
@@ -281,7 +302,7 @@ def _child_tables(review: Review, link: Linker) -> list[Table]:
     codes = [c for c in main_codes() if review.figures[c].value is not None]
     if not review.children or not codes:
         return []
-    level = "đơn vị trực thuộc"
+    level = "tỉnh, thành phố" if review.org.is_country else "đơn vị trực thuộc"
     tables = []
     for chunk in _chunks(codes):
         rows = []
@@ -292,7 +313,7 @@ def _child_tables(review: Review, link: Linker) -> list[Table]:
                 url = link(code, child_pk=child.pk) if value is not None else None
                 cells.append(Cell(_value(value), url, num=True))
             rows.append(Row(cells))
-        total = [Cell(f"Toàn {review.org.area_vi}")]
+        total = [Cell(review.org.total_vi)]
         total += [Cell(_value(review.figures[c].value), link(c), num=True) for c in chunk]
         rows.append(Row(total, "total"))
         headers = ["Đơn vị"] + [_header(review, c) for c in chunk]
@@ -486,7 +507,9 @@ def document_build(
     return Document(
         issuers=issuers_for(org),
         number=number_for(org),
-        place_date=place_date_vi(org.province_short_name, review.end),
+        place_date=place_date_vi(
+            _NATIONAL_PLACE if org.is_country else org.province_short_name, review.end
+        ),
         subject=narrative.title,
         blocks=blocks,
         signatures=_signatures(org),

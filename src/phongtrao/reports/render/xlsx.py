@@ -122,7 +122,7 @@ def _by_child(sheet: Worksheet, review: Review, code: str) -> None:
         _number(sheet.cell(row=row, column=3), figure.by_child.get(child.code))
     row += 1
     sheet.cell(row=row, column=1, value=review.org.code).font = BOLD
-    sheet.cell(row=row, column=2, value=f"Toàn {review.org.area_vi}").font = BOLD
+    sheet.cell(row=row, column=2, value=review.org.total_vi).font = BOLD
     _number(sheet.cell(row=row, column=3), figure.value)
     sheet.cell(row=row, column=3).font = BOLD
 

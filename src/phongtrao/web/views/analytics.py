@@ -145,7 +145,7 @@ def _units_to_offer(user: AnyUser) -> list[OrgUnit]:
     offered: list[OrgUnit] = []
     for root in orgunit_roots_for_user(user=user)[:100]:
         offered.append(root)
-        offered += list(orgunit_children(unit=root)[:60])
+        offered += list(orgunit_children(unit=root)[:100])  # every province of a tree
     return offered
 
 
