@@ -84,7 +84,8 @@ def test_help_of_every_subcommand_is_vietnamese_and_does_not_start_django(tmp_pa
         assert code == 0, path
         assert text.startswith(f"cách dùng: phongtrao {path}".rstrip()), path
     assert "các lệnh" in helps[""][1] and "tùy chọn" in helps["users create"][1]
-    assert "Cán bộ cấp xã" in helps["users create"][1]
+    # argparse wraps the role list at the terminal's width.
+    assert "Cán bộ cấp xã" in " ".join(helps["users create"][1].split())
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ import os
 # The roles (accounts.models.Role) with their labels, spelled out so that parsing needs no
 # Django; a test keeps the two in step.
 ROLES = {
+    "national_officer": "Cán bộ cấp trung ương (Bộ Công an, Ủy ban Trung ương MTTQ Việt Nam)",
     "commune_officer": "Cán bộ cấp xã",
     "district_officer": "Cán bộ cấp huyện",
     "province_officer": "Cán bộ cấp tỉnh",

@@ -394,7 +394,7 @@ def _nothing_at(countries: Sequence[str], table: str, unit_column: str) -> bool:
         f"SELECT 1 FROM {table} t JOIN {_units_table()} u ON u.id = t.{unit_column} "  # noqa: S608
         f"WHERE u.path IN ({', '.join(['%s'] * len(countries))}) LIMIT 1"
     )
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(sql, list(countries))
         return cursor.fetchone() is None
 
