@@ -26,8 +26,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 
+from phongtrao.core.transactions import read_snapshot
 from phongtrao.datavalues.models import DataValue
 from phongtrao.orgunits.models import OrgUnit
 
@@ -209,7 +210,7 @@ _pool_lock = threading.Lock()
 
 @contextmanager
 def analytic_session(*, parallel: bool = False) -> Iterator[None]:
-    """Run the queries in one transaction; on PostgreSQL without JIT compilation.
+    """Run the queries in one read-only snapshot; on PostgreSQL without JIT compilation.
 
     The queries are wide (an aggregate per indicator) and short: compiling them with JIT costs
     more than it saves, often seconds. With parallel, independent queries may run on other
@@ -219,7 +220,7 @@ def analytic_session(*, parallel: bool = False) -> Iterator[None]:
     allowed = parallel and _postgres() and not connection.in_atomic_block and WORKERS > 1
     token = _parallel.set(allowed)
     try:
-        with transaction.atomic():
+        with read_snapshot():
             if _postgres():
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL jit = off")
