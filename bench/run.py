@@ -20,6 +20,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from . import webload
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 SQLITE_DIR = ROOT / "var" / "bench"
@@ -52,6 +54,8 @@ def _parser() -> argparse.ArgumentParser:
         "--only", choices=["startup"], help="chỉ đo một phần: startup (khởi động lệnh phongtrao)"
     )
     parser.add_argument("--worker", choices=DATABASES, help=argparse.SUPPRESS)
+    parser.add_argument("--no-web", action="store_true", help="bỏ qua đo ứng dụng web")
+    webload.add_arguments(parser)
     return parser
 
 
@@ -77,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
             return completed.returncode
         summaries.append(json.loads(_result_path(db, args.scale).read_text(encoding="utf-8")))
     _print_table(summaries)
+    if not args.no_web:
+        dbs = [d.strip() for d in args.db.split(",") if d.strip()]
+        return webload.run(dbs, args)
     return 0
 
 

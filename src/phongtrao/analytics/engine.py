@@ -26,9 +26,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db import connections, transaction
+from django.db import connections
 
 from phongtrao.core.replicas import read_alias, read_connection, reading_replica
+from phongtrao.core.transactions import read_snapshot
 from phongtrao.datavalues.models import DataValue
 from phongtrao.orgunits.models import OrgUnit
 
@@ -210,7 +211,7 @@ _pool_lock = threading.Lock()
 
 @contextmanager
 def analytic_session(*, parallel: bool = False) -> Iterator[None]:
-    """Run the queries in one transaction; on PostgreSQL without JIT compilation.
+    """Run the queries in one read-only snapshot; on PostgreSQL without JIT compilation.
 
     The queries are wide (an aggregate per indicator) and short: compiling them with JIT costs
     more than it saves, often seconds. With parallel, independent queries may run on other
@@ -226,7 +227,7 @@ def analytic_session(*, parallel: bool = False) -> Iterator[None]:
         allowed = parallel and postgres and not db.in_atomic_block and WORKERS > 1
         token = _parallel.set(allowed)
         try:
-            with transaction.atomic(using=alias):
+            with read_snapshot(using=alias):
                 if postgres:
                     with db.cursor() as cursor:
                         cursor.execute("SET LOCAL jit = off")

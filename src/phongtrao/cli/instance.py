@@ -17,7 +17,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     serve = subparsers.add_parser("serve", help="chạy ứng dụng web")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=2)
+    # One process per core runs Python in parallel (the GIL); threads in each let a request
+    # waiting on the database or a slow client not hold up the others.
+    serve.add_argument("--workers", type=int, default=2, help="số tiến trình (mặc định 2)")
+    serve.add_argument(
+        "--threads", type=int, default=4, help="số luồng mỗi tiến trình (mặc định 4)"
+    )
     serve.set_defaults(handler=handle_serve)
 
 
@@ -93,6 +98,8 @@ def handle_serve(args: argparse.Namespace) -> int:
         f"{args.host}:{args.port}",
         "--workers",
         str(args.workers),
+        "--threads",
+        str(args.threads),
         "--access-logfile",
         "-",
     ]

@@ -1,4 +1,4 @@
-"""Filters for the analytics pages: Vietnamese numbers and the not-additive marker."""
+"""Filters for the analytics pages: Vietnamese numbers, the not-additive marker, value cells."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.utils.html import format_html
 
 from phongtrao.analytics.aggregate import NotAdditive
 from phongtrao.core.numbers import format_vi_number
@@ -32,3 +33,23 @@ def get_item(mapping: Any, key: Any) -> Any:
         return mapping[key]
     except (KeyError, IndexError, TypeError):
         return None
+
+
+NOT_ADDITIVE_TITLE = "Số đếm không trùng lặp: không cộng dồn được cho kỳ hay nhóm đơn vị này"
+
+
+@register.simple_tag
+def value_cell(value: Any, error: str = "", extra: str = "") -> str:
+    """Return a table cell for an aggregate: its number, «–» when unknown, or why it has none.
+
+    A tag rather than an included template: a province's table has thousands of cells.
+    """
+    if error:
+        return format_html('<td class="num missing {}" title="{}">lỗi</td>', extra, error)
+    if isinstance(value, NotAdditive):
+        return format_html(
+            '<td class="num na {}" title="{}">không cộng được</td>', extra, NOT_ADDITIVE_TITLE
+        )
+    if value is None:
+        return format_html('<td class="num missing {}">–</td>', extra)
+    return format_html('<td class="num {}">{}</td>', extra, vi_number(value))
