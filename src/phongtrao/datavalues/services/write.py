@@ -462,24 +462,30 @@ def _flag_outliers(batch: Batch, changing: list[Decision], history_periods: int)
     for *key, start, end, value in qs.values_list(*columns, "period_start", "period_end", "value"):
         history[tuple(key)][(start, end)] = value
     # Earlier periods of the same batch count as history, whatever the chunking.
+    keyed = []
     for d in valued:
         c = d.cell
-        key = (c.element.id, c.option.id, c.orgunit.id, c.period.kind.value)
-        history[key][(c.period.start, c.period.end)] = d.value  # type: ignore[assignment]
+        period = c.period
+        key = (c.element.id, c.option.id, c.orgunit.id, period.kind.value)
+        history[key][(period.start, period.end)] = d.value  # type: ignore[assignment]
+        keyed.append((d, key))
     # Per series: its period ends in order and the value of each end, built once.
     series: dict[tuple[int, int, int, str], tuple[list[date], dict[date, Decimal]]] = {}
-    for d in valued:
-        c = d.cell
-        key = (c.element.id, c.option.id, c.orgunit.id, c.period.kind.value)
-        if key not in series:
+    for d, key in keyed:
+        found = series.get(key)
+        if found is None:
             past = history[key]
-            series[key] = (sorted(end for _, end in past), {end: v for (_, end), v in past.items()})
-        ends, by_end = series[key]
-        before = bisect_left(ends, c.period.start)
+            found = series[key] = (
+                sorted(end for _, end in past),
+                {end: v for (_, end), v in past.items()},
+            )
+        ends, by_end = found
+        before = bisect_left(ends, d.cell.period.start)
         values = [by_end[end] for end in ends[max(0, before - history_periods) : before]]
         values.reverse()
         result = outlier_check(d.value, values)  # type: ignore[arg-type]
         if result is not None:
+            c = d.cell
             d.needs_review = True
             batch.warnings.append(outlier_finding(c.element, result, c.orgunit, c.period))
 
@@ -506,8 +512,9 @@ def cells_write(
     _create(creates, actor, source, now, result, keep_values)
     _update(updates, actor, source, now, result)
     _delete(deletes, result)
+    labels: dict[tuple[int, int], str] = {}
     audit_record_many(
-        (_audit(d, actor, source, note) for d in (*creates, *updates, *deletes)), at=now
+        (_audit(d, actor, source, note, labels) for d in (*creates, *updates, *deletes)), at=now
     )
     return result
 
@@ -642,17 +649,22 @@ def _delete(decisions: list[Decision], result: SaveResult) -> None:
     result.deleted += len(decisions)
 
 
-def _audit(d: Decision, actor: User | None, source: str, note: str) -> dict[str, Any]:
+def _audit(
+    d: Decision, actor: User | None, source: str, note: str, labels: dict[tuple[int, int], str]
+) -> dict[str, Any]:
     cell = d.cell
-    label = cell.element.short_name + (
-        "" if cell.option.code == "default" else f" ({cell.option.name})"
-    )
+    element, option = cell.element, cell.option
+    label = labels.get((element.id, option.id))
+    if label is None:
+        label = labels[(element.id, option.id)] = element.short_name + (
+            "" if option.code == "default" else f" ({option.name})"
+        )
     suffix = f" ({note})" if note else ""
     common = {
         "actor": actor,
         "source": source,
         "target_type": "datavalue",
-        "target_id": value_key(cell.element.id, cell.option.id, cell.orgunit.id, cell.period),
+        "target_id": value_key(element.id, option.id, cell.orgunit.id, cell.period),
         "orgunit": cell.orgunit,
     }
     if d.action == "create":
