@@ -48,6 +48,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="dùng lại cơ sở dữ liệu đã giữ (--keep) cùng tỷ lệ, không sinh lại dữ liệu",
     )
+    parser.add_argument(
+        "--import-rows",
+        type=int,
+        default=100_000,
+        help="số giá trị của tệp đo tốc độ nhập (bench/imports.py; 0 để bỏ qua)",
+    )
     parser.add_argument("--worker", choices=DATABASES, help=argparse.SUPPRESS)
     return parser
 
@@ -69,6 +75,11 @@ def main(argv: list[str] | None = None) -> int:
             return completed.returncode
         summaries.append(json.loads(_result_path(db, args.scale).read_text(encoding="utf-8")))
     _print_table(summaries)
+    if args.import_rows:
+        from . import imports
+
+        dbs = [d.strip() for d in args.db.split(",") if d.strip()]
+        imports.print_table([imports.run(db, rows=args.import_rows) for db in dbs])
     return 0
 
 

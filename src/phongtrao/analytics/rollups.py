@@ -331,7 +331,8 @@ def values_insert_batched() -> Iterator[None]:
         cursor.execute(insert_trigger[0])  # DROP TRIGGER IF EXISTS …_ins
     yield
     with connection.cursor() as cursor:
-        cursor.execute(make("sqlite", f"(SELECT * FROM {table} WHERE id > {int(before)})", 1))
+        new_rows = f"(SELECT * FROM {table} WHERE id > {int(before)})"  # noqa: S608
+        cursor.execute(make("sqlite", new_rows, 1))
         cursor.execute(insert_trigger[1])
 
 

@@ -12,7 +12,6 @@ from django.db import connection
 from django.utils import timezone
 
 from .bulk import rows_insert
-
 from .models import AuditEvent, Source
 from .numbers import decimal_plain
 

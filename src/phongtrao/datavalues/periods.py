@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import calendar
 import re
-from functools import cached_property
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import cached_property
 
 from phongtrao.core.errors import InvalidInput
 from phongtrao.core.text import nfc

@@ -28,6 +28,7 @@ from phongtrao.datavalues.services.write import (
     Batch,
     Cell,
     CellConflict,
+    Decision,
     cells_check,
     cells_write,
     datasets_of_elements,
@@ -92,22 +93,31 @@ class ImportReport:
     omitted: int = 0
     refused_kept: int = 0
 
+    def keeps(self, action: str) -> bool:
+        """Return whether the next row with this outcome is kept in full (else only counted)."""
+        if action == "refused":
+            return self.refused_kept < REFUSED_ROWS
+        return len(self.outcomes) - self.refused_kept < REPORT_ROWS
+
     def add(self, outcome: RowOutcome) -> None:
-        action = outcome.action
+        if not self.keeps(outcome.action):
+            self.tally(outcome.action, outcome.reason)
+            return
+        self._count(outcome.action, outcome.reason)
+        self.refused_kept += outcome.action == "refused"
+        self.outcomes.append(outcome)
+
+    def tally(self, action: str, reason: str = "") -> None:
+        """Count a row without keeping it."""
+        self._count(action, reason)
+        self.omitted += 1
+
+    def _count(self, action: str, reason: str) -> None:
         self.counts[action] = self.counts.get(action, 0) + 1
         if action == "refused":
-            reason = outcome.reason
             if reason not in self.reasons and len(self.reasons) >= REASONS:
                 reason = MSG_OTHER_REASONS
             self.reasons[reason] = self.reasons.get(reason, 0) + 1
-            if self.refused_kept < REFUSED_ROWS:
-                self.refused_kept += 1
-                self.outcomes.append(outcome)
-                return
-        elif len(self.outcomes) < REPORT_ROWS:
-            self.outcomes.append(outcome)
-            return
-        self.omitted += 1
 
     def count(self, action: str) -> int:
         return self.counts.get(action, 0)
@@ -301,41 +311,66 @@ def _valid_during(unit: OrgUnit, period: Period) -> bool:
 def _plan(
     user: User, rows: list[ValueRow], report: ImportReport, seen: dict[int, int], codes: _Codes
 ) -> Batch:
-    """Resolve and check one chunk; add an outcome per row to the report."""
+    """Resolve and check one chunk; count every row in the report, keep the first ones."""
     resolver = _Resolver(rows, codes)
-    outcomes: list[RowOutcome] = []
     cells: list[Cell] = []
-    checked: list[RowOutcome] = []  # the outcome of each cell, in order (an Excel row has many)
+    # Per row, in file order: the reason it was refused before the check, or None (checked).
+    early: list[str | None] = []
     for row in rows:
-        outcome = RowOutcome(row.line, "refused", row.element, row.orgunit, row.period, row.option)
-        outcomes.append(outcome)
         try:
             cell = resolver.cell(row)
         except PhongTraoError as error:
-            outcome.reason = error.message
+            early.append(error.message)
             continue
-        key = hash(
-            (cell.element.id, cell.option.id, cell.orgunit.id, cell.period.start, cell.period.end)
-        )
+        period = cell.period
+        key = hash((cell.element.id, cell.option.id, cell.orgunit.id, period.start, period.end))
         if key in seen:
-            outcome.reason = f"Trùng với dòng {seen[key]}: cùng chỉ tiêu, đơn vị và kỳ."
+            early.append(f"Trùng với dòng {seen[key]}: cùng chỉ tiêu, đơn vị và kỳ.")
             continue
         seen[key] = row.line
         cells.append(cell)
-        checked.append(outcome)
+        early.append(None)
     batch = cells_check(user=user, cells=cells)
-    for decision, outcome in zip(batch.decisions, checked, strict=True):
-        cell = decision.cell
-        outcome.element, outcome.option = cell.element.code, cell.option.code
-        outcome.orgunit, outcome.period = cell.orgunit.code, cell.period.code
-        outcome.before = decimal_plain(decision.before) if decision.before is not None else None
-        outcome.after = decimal_plain(decision.value) if decision.value is not None else None
+    decisions = iter(batch.decisions)
+    for row, reason in zip(rows, early, strict=True):
+        if reason is not None:
+            if report.keeps("refused"):
+                report.add(
+                    RowOutcome(
+                        row.line,
+                        "refused",
+                        row.element,
+                        row.orgunit,
+                        row.period,
+                        row.option,
+                        reason=reason,
+                    )
+                )
+            else:
+                report.tally("refused", reason)
+            continue
+        decision = next(decisions)
         # An import names no version: the one read under lock is checked when writing.
-        outcome.action = decision.action
-        outcome.reason = decision.reason
-    for outcome in outcomes:
-        report.add(outcome)
+        if report.keeps(decision.action):
+            report.add(_outcome(row.line, decision))
+        else:
+            report.tally(decision.action, decision.reason)
     return batch
+
+
+def _outcome(line: int, decision: Decision) -> RowOutcome:
+    cell = decision.cell
+    return RowOutcome(
+        line,
+        decision.action,
+        cell.element.code,
+        cell.orgunit.code,
+        cell.period.code,
+        cell.option.code,
+        before=decimal_plain(decision.before) if decision.before is not None else None,
+        after=decimal_plain(decision.value) if decision.value is not None else None,
+        reason=decision.reason,
+    )
 
 
 def period_for_datasets(datasets: list[DataSet], text: str) -> Period:

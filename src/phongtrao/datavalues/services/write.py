@@ -291,6 +291,7 @@ def cells_check(
     allowed: dict[int, bool] = {}
     # Every element of one form asks the same question of a unit and period: ask it once.
     fits: dict[tuple[Any, ...], tuple[list[DataSet], str]] = {}
+    same_sets = {e: tuple(d.id for d in ds) for e, ds in datasets.items()}
     decisions = []
     for cell in cells:
         decision = Decision(cell)
@@ -303,7 +304,7 @@ def cells_check(
                 decision.reason = MSG_OUT_OF_SCOPE.format(code=unit.code)
                 continue
         candidates = datasets.get(cell.element.id, [])
-        fit_key = (tuple(d.id for d in candidates), unit.id, cell.period)
+        fit_key = (same_sets.get(cell.element.id), unit.id, cell.period)
         if candidates and fit_key in fits:
             fitting, reason = fits[fit_key]
         else:
