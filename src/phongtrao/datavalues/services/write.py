@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, Q, Value, When
@@ -91,6 +91,17 @@ class Cell:
     comment: str = ""
 
 
+class StoredValue(NamedTuple):
+    """A stored value as the checks read it: plain columns, never a model object."""
+
+    id: int
+    element_id: int
+    option_id: int
+    value: Decimal
+    version: int
+    updated_by_id: int | None
+
+
 @dataclass
 class Decision:
     """What happens to one cell: create, update, delete, unchanged, conflict or refused."""
@@ -98,7 +109,7 @@ class Decision:
     cell: Cell
     action: str = "refused"
     value: Decimal | None = None
-    current: DataValue | None = None
+    current: StoredValue | None = None
     before: Decimal | None = None
     reason: str = ""
     conflict: dict[str, Any] | None = None
@@ -238,7 +249,7 @@ def _unit_periods(cells: list[Cell]) -> set[tuple[int, date, date]]:
     return {(c.orgunit.id, c.period.start, c.period.end) for c in cells}
 
 
-def _stored(cells: list[Cell], *, lock: bool) -> dict[tuple[int, date, date], list[DataValue]]:
+def _stored(cells: list[Cell], *, lock: bool) -> dict[tuple[int, date, date], list[StoredValue]]:
     """Return every stored value of the batch's units and periods, locked for the write."""
     wanted = _unit_periods(cells)
     if not wanted:
@@ -247,14 +258,17 @@ def _stored(cells: list[Cell], *, lock: bool) -> dict[tuple[int, date, date], li
         orgunit_id__in={u for u, _, _ in wanted},
         period_start__in={s for _, s, _ in wanted},
         period_end__in={e for _, _, e in wanted},
-    ).select_related("element", "option")
+    )
     if lock:
-        qs = qs.select_for_update(of=("self",))
-    found: dict[tuple[int, date, date], list[DataValue]] = defaultdict(list)
-    for dv in qs:
-        key = (dv.orgunit_id, dv.period_start, dv.period_end)
+        qs = qs.select_for_update()
+    found: dict[tuple[int, date, date], list[StoredValue]] = defaultdict(list)
+    columns = ("id", "element_id", "option_id", "value", "version", "updated_by_id")
+    for unit, start, end, *row in qs.values_list(
+        "orgunit_id", "period_start", "period_end", *columns
+    ):
+        key = (unit, start, end)
         if key in wanted:
-            found[key].append(dv)
+            found[key].append(StoredValue(*row))
     return found
 
 
@@ -283,9 +297,9 @@ def cells_check(
     assignments = dataset_assignments(d.id for ds in datasets.values() for d in ds)
     stored = _stored(cells, lock=True)
     current_of = {
-        (dv.element_id, dv.option_id, dv.orgunit_id, dv.period_start, dv.period_end): dv
-        for values in stored.values()
-        for dv in values
+        (sv.element_id, sv.option_id, unit, start, end): sv
+        for (unit, start, end), values in stored.items()
+        for sv in values
     }
     approved = _approved(cells)
     allowed: dict[int, bool] = {}
@@ -377,38 +391,48 @@ def datasets_fitting(
     return fitting, "" if fitting else str(reasons[0])
 
 
-def _conflict(cell: Cell, current: DataValue | None) -> dict[str, Any]:
+def _conflict(cell: Cell, current: StoredValue | None) -> dict[str, Any]:
+    by = None
+    if current is not None and current.updated_by_id is not None:
+        by = User.objects.filter(pk=current.updated_by_id).values_list("username", flat=True)[0]
     return {
         "element": cell.element.code,
         "option": cell.option.code,
         "current": None if current is None else decimal_plain(current.value),
         "version": None if current is None else current.version,
-        "by": current.updated_by.username if current and current.updated_by else None,
+        "by": by,
     }
 
 
 def _check_rules(
     batch: Batch,
     changing: list[Decision],
-    stored: dict[tuple[int, date, date], list[DataValue]],
+    stored: dict[tuple[int, date, date], list[StoredValue]],
 ) -> None:
     """Run the rules on each unit and period as the batch would leave it; blame its cells."""
     if not changing:
         return
     specs = rule_specs()
+    elements = {d.cell.element.id: d.cell.element for d in changing}
+    options = {d.cell.option.id: d.cell.option for d in changing}
+    groups: dict[tuple[int, date, date], list[Decision]] = defaultdict(list)
+    for decision in changing:
+        cell = decision.cell
+        groups[(cell.orgunit.id, cell.period.start, cell.period.end)].append(decision)
+    others = [sv for key in groups for sv in stored.get(key, [])]
+    elements |= DataElement.objects.in_bulk({sv.element_id for sv in others} - elements.keys())
+    options |= CategoryOption.objects.in_bulk({sv.option_id for sv in others} - options.keys())
     rule_elements = {
         spec.code: set(parse_expression(spec.left).element_codes)
         | set(parse_expression(spec.right).element_codes)
         for spec in specs
     }
-    groups: dict[tuple[int, date, date], list[Decision]] = defaultdict(list)
-    for decision in changing:
-        cell = decision.cell
-        groups[(cell.orgunit.id, cell.period.start, cell.period.end)].append(decision)
     for key, decisions in groups.items():
         after = {
-            (dv.element_id, dv.option_id): _rule_cell(dv.element, dv.option, dv.value)
-            for dv in stored.get(key, [])
+            (sv.element_id, sv.option_id): _rule_cell(
+                elements[sv.element_id], options[sv.option_id], sv.value
+            )
+            for sv in stored.get(key, [])
         }
         for decision in decisions:
             cell = decision.cell
@@ -511,7 +535,7 @@ def cells_write(
     deletes = [d for d in batch.decisions if d.action == "delete"]
     result.unchanged = len(batch.decisions) - len(creates) - len(updates) - len(deletes)
     _create(creates, actor, source, now, result, keep_values)
-    _update(updates, actor, source, now, result)
+    _update(updates, actor, source, now, result, keep_values)
     _delete(deletes, result)
     labels: dict[tuple[int, int], str] = {}
     audit_record_many(
@@ -611,7 +635,12 @@ def _create(
 
 
 def _update(
-    decisions: list[Decision], actor: User | None, source: str, now: Any, result: SaveResult
+    decisions: list[Decision],
+    actor: User | None,
+    source: str,
+    now: Any,
+    result: SaveResult,
+    keep_values: bool,
 ) -> None:
     for chunk in itertools.batched(decisions, WRITE_BATCH):
         condition = Q()
@@ -629,13 +658,26 @@ def _update(
         )
         if updated != len(chunk):
             raise CellConflict([_conflict(d.cell, d.current) for d in chunk])
+        if not keep_values:
+            continue
         for d in chunk:
             current = d.current
             assert current is not None  # noqa: S101
-            current.value, current.version = d.value, current.version + 1  # type: ignore[assignment]
-            current.needs_review, current.source = d.needs_review, source
-            current.updated_by, current.updated_at = actor, now
-            result.values.append(current)
+            result.values.append(
+                DataValue(
+                    id=current.id,
+                    element=d.cell.element,
+                    option=d.cell.option,
+                    orgunit=d.cell.orgunit,
+                    value=d.value,
+                    version=current.version + 1,
+                    needs_review=d.needs_review,
+                    source=source,
+                    updated_by=actor,
+                    updated_at=now,
+                    **PeriodFields.period_fields(d.cell.period),
+                )
+            )
     result.updated += len(decisions)
 
 
