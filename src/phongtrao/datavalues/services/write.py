@@ -669,7 +669,7 @@ def _update(
                     element=d.cell.element,
                     option=d.cell.option,
                     orgunit=d.cell.orgunit,
-                    value=d.value,
+                    value=d.value,  # type: ignore[misc]  # an update always carries a value
                     version=current.version + 1,
                     needs_review=d.needs_review,
                     source=source,
