@@ -53,6 +53,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--only", choices=["startup"], help="chỉ đo một phần: startup (khởi động lệnh phongtrao)"
     )
+    parser.add_argument(
+        "--import-rows",
+        type=int,
+        default=100_000,
+        help="số giá trị của tệp đo tốc độ nhập (bench/imports.py; 0 để bỏ qua)",
+    )
     parser.add_argument("--worker", choices=DATABASES, help=argparse.SUPPRESS)
     parser.add_argument("--no-web", action="store_true", help="bỏ qua đo ứng dụng web")
     webload.add_arguments(parser)
@@ -81,8 +87,12 @@ def main(argv: list[str] | None = None) -> int:
             return completed.returncode
         summaries.append(json.loads(_result_path(db, args.scale).read_text(encoding="utf-8")))
     _print_table(summaries)
+    dbs = [d.strip() for d in args.db.split(",") if d.strip()]
+    if args.import_rows:
+        from . import imports
+
+        imports.print_table([imports.run(db, rows=args.import_rows) for db in dbs])
     if not args.no_web:
-        dbs = [d.strip() for d in args.db.split(",") if d.strip()]
         return webload.run(dbs, args)
     return 0
 

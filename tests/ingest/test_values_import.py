@@ -218,3 +218,77 @@ def test_a_refusal_in_a_later_chunk_undoes_the_earlier_chunks(monkeypatch, commu
     assert not DataValue.objects.exists()
     dry = values_import(user=commune_user, rows=rows[:4], dry_run=True)
     assert dry.summary["create"] == 4 and not DataValue.objects.exists()
+
+
+def test_refusals_are_counted_per_reason_and_only_the_first_rows_kept(
+    monkeypatch, tmp_path, commune_user, commune
+):
+    from phongtrao.ingest import values as values_module
+
+    monkeypatch.setattr(values_module, "REFUSED_ROWS", 3)
+    monkeypatch.setattr(values_module, "CHUNK_ROWS", 4)
+    body = "".join(
+        f"khong_co,,{commune.code},2023{month:02d},1,\n"
+        if month % 2
+        else f"propaganda_rounds,,{commune.code},2023{month:02d},-1,\n"
+        for month in range(1, 11)
+    )
+    path = write(tmp_path, body)
+    with pytest.raises(InvalidInput) as caught:
+        file_import(user=commune_user, path=path, fmt="csv")
+    assert [row.line for row in caught.value.extra["rows"]] == [2, 3, 4]
+    assert caught.value.extra["refused"] == 10
+    assert caught.value.extra["reasons"] == {
+        "Không có chỉ tiêu «khong_co».": 5,
+        "Giá trị không được âm.": 5,
+    }
+    assert not DataValue.objects.exists()
+    dry = file_import(user=commune_user, path=path, fmt="csv", dry_run=True)
+    assert dry["summary"]["refused"] == 10 and len(dry["rows"]) == 3
+    assert dry["rows_omitted"] == 7 and sum(dry["reasons"].values()) == 10
+
+
+def test_an_import_keeps_the_value_rollups_as_a_rebuild_would(
+    tmp_path, district_user, commune, sibling_commune
+):
+    from django.db import connection
+
+    from phongtrao.analytics.models import ValueRollup
+    from phongtrao.analytics.rollups import rollups_active, rollups_install
+
+    def rollup():
+        return sorted(
+            (r.element_id, r.anchor, r.period_start, r.period_end, r.rows, r.total)
+            for r in ValueRollup.objects.exclude(rows=0)
+        )
+
+    assert rollups_active()
+    body = "".join(
+        f"{element},,{unit.code},2022{month:02d},{month + len(element)},\n"
+        for unit in (commune, sibling_commune)
+        for month in range(1, 13)
+        for element in ("propaganda_rounds", "propaganda_participants")
+    )
+    file_import(user=district_user, path=write(tmp_path, body), fmt="csv")
+    # The second file changes half of the values and clears one: updates and a delete.
+    again = "".join(
+        f"{element},,{unit.code},2022{month:02d},{month + len(element) + 100},\n"
+        for unit in (commune, sibling_commune)
+        for month in range(1, 7)
+        for element in ("propaganda_rounds", "propaganda_participants")
+    )
+    again += f"propaganda_participants,,{commune.code},202212,,\n"
+    report = file_import(user=district_user, path=write(tmp_path, again, "lai.csv"), fmt="csv")
+    assert report["summary"]["update"] == 24 and report["summary"]["delete"] == 1
+    assert DataValue.objects.count() == 47
+    kept = rollup()
+    assert kept and sum(r[4] for r in kept) == 47 * 2  # each value at province and district
+    rollups_install()
+    assert rollup() == kept
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' "
+                "AND name = 'analytics_rollup_values_ins'"
+            )
+            assert cursor.fetchone()[0] == 1

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -307,6 +308,37 @@ def rollups_uninstall(schema_connection: Any = None) -> None:
         cursor.execute(f"DELETE FROM {_table()}")  # noqa: S608
         cursor.execute(f"DELETE FROM {_values_table()}")  # noqa: S608
     _installed.clear()
+
+
+@contextmanager
+def values_insert_batched() -> Iterator[None]:
+    """Roll up the data values inserted in the block once, not once per row (SQLite).
+
+    PostgreSQL's statement triggers already see a bulk insert as one set. SQLite's row trigger
+    would run its upsert for every row of a file; inside the writer's transaction the insert
+    trigger is dropped, the block's new rows (ids above the largest before it) are added in
+    one statement, and the trigger is created again. SQLite has one writer and its schema
+    changes are transactional, so no other connection ever sees the values without their
+    roll-up; an error in the block leaves the rollback of the caller's transaction to restore
+    everything.
+    """
+    if connection.vendor != "sqlite" or not rollups_active():
+        yield
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("values_insert_batched needs the caller's transaction")
+    table = _data_values_table()
+    make = _values_apply_sql
+    insert_trigger = _sqlite_triggers(VALUES_FUNCTION, table, make)[:2]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608
+        (before,) = cursor.fetchone()
+        cursor.execute(insert_trigger[0])  # DROP TRIGGER IF EXISTS …_ins
+    yield
+    with connection.cursor() as cursor:
+        new_rows = f"(SELECT * FROM {table} WHERE id > {int(before)})"  # noqa: S608
+        cursor.execute(make("sqlite", new_rows, 1))
+        cursor.execute(insert_trigger[1])
 
 
 def rollups_active() -> bool:

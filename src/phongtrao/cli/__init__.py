@@ -126,6 +126,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             where = [f"dòng {row.line}"] if row.line is not None else []
             where += [f"«{row.field}»"] if row.field else []
             print(f"  {' '.join(where)}: {row.reason}", file=sys.stderr)
+        if reasons := error.extra.get("reasons"):
+            shown = len(error.extra.get("rows", []))
+            print(
+                f"Tổng cộng {error.extra.get('refused', shown)} dòng bị từ chối "
+                f"(in ra {shown} dòng đầu); theo lý do:",
+                file=sys.stderr,
+            )
+            for reason, count in reasons.items():
+                print(f"  {count} dòng: {reason}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         return 0

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
+from django.utils import timezone
+
+from .bulk import rows_insert
 from .models import AuditEvent, Source
 from .numbers import decimal_plain
 
@@ -79,8 +85,49 @@ def audit_record(
     return event
 
 
-def audit_record_many(changes: Iterable[dict[str, Any]], *, batch_size: int = 2000) -> int:
-    """Record many changes at once; each dict takes audit_record's keyword arguments."""
-    events = [_event(**change) for change in changes]
-    AuditEvent.objects.bulk_create(events, batch_size=batch_size)
-    return len(events)
+_COLUMNS = (
+    "at",
+    "actor_id",
+    "action",
+    "source",
+    "target_type",
+    "target_id",
+    "orgunit_id",
+    "summary",
+    "before",
+    "after",
+    "reason",
+)
+
+
+def _json(value: Any) -> str | None:
+    # As the JSONField stores it: SQL NULL for None, else json.dumps of the plain value.
+    return None if value is None else json.dumps(_jsonable(value))
+
+
+def audit_record_many(changes: Iterable[dict[str, Any]], *, at: datetime | None = None) -> int:
+    """Record many changes at once; each dict takes audit_record's keyword arguments.
+
+    The rows are streamed to the database as plain tuples (one audit row per change, as
+    audit_record writes it), so a file of a million values never becomes a million objects.
+    """
+    stamp = connection.ops.adapt_datetimefield_value(at or timezone.now())
+
+    def rows() -> Iterable[tuple[Any, ...]]:
+        for change in changes:
+            actor, orgunit = change.get("actor"), change.get("orgunit")
+            yield (
+                stamp,
+                actor.pk if getattr(actor, "pk", None) else None,
+                change["action"],
+                change.get("source", Source.SYSTEM),
+                change["target_type"],
+                str(change["target_id"]),
+                orgunit.pk if orgunit is not None else None,
+                change.get("summary", "")[:500],
+                _json(change.get("before")),
+                _json(change.get("after")),
+                change.get("reason", "")[:500],
+            )
+
+    return rows_insert(AuditEvent._meta.db_table, _COLUMNS, rows())

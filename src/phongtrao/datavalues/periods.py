@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import cached_property
 
 from phongtrao.core.errors import InvalidInput
 from phongtrao.core.text import nfc
@@ -67,7 +68,7 @@ class Period:
         # Windowed or not, a period's last month is the calendar month it is named after.
         return self.end.year, (self.end.month - 1) // _MONTHS[self.kind] + 1
 
-    @property
+    @cached_property
     def code(self) -> str:
         """Return the printed form: 2023, 2023S1, 2023Q2, 202305 or 2013-08-01..2023-05-30."""
         if self.kind is PeriodKind.RANGE:

@@ -28,6 +28,7 @@ from phongtrao.datavalues.services.write import (
     Batch,
     Cell,
     CellConflict,
+    Decision,
     cells_check,
     cells_write,
     datasets_of_elements,
@@ -40,9 +41,13 @@ MSG_IMPORT_REFUSED = "Tệp có dòng không hợp lệ; chưa ghi gì vào cơ 
 MSG_IMPORT_CONFLICT = (
     "Số liệu đã được người khác sửa trong lúc nhập tệp; chưa ghi gì. Hãy nhập lại tệp."
 )
-CHUNK_ROWS = 2000
-# The report keeps every refused row and the first REPORT_ROWS others; the rest are counted.
-REPORT_ROWS = 5000
+CHUNK_ROWS = 10000
+# The report keeps the first REPORT_ROWS rows and the first REFUSED_ROWS refused ones; every
+# row is counted, and refusals are counted per reason (the first REASONS distinct reasons).
+REPORT_ROWS = 1000
+REFUSED_ROWS = 1000
+REASONS = 100
+MSG_OTHER_REASONS = "Các lý do khác"
 
 Progress = Callable[[str, int, int], None]
 
@@ -79,19 +84,40 @@ class RowOutcome:
 
 @dataclass
 class ImportReport:
-    """Counts for every row; the rows themselves for every refusal and the first REPORT_ROWS."""
+    """Counts for every row and refusal reason; the first rows and the first refused rows."""
 
     dry_run: bool
     outcomes: list[RowOutcome] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    reasons: dict[str, int] = field(default_factory=dict)
     omitted: int = 0
+    refused_kept: int = 0
+
+    def keeps(self, action: str) -> bool:
+        """Return whether the next row with this outcome is kept in full (else only counted)."""
+        if action == "refused":
+            return self.refused_kept < REFUSED_ROWS
+        return len(self.outcomes) - self.refused_kept < REPORT_ROWS
 
     def add(self, outcome: RowOutcome) -> None:
-        self.counts[outcome.action] = self.counts.get(outcome.action, 0) + 1
-        if outcome.action == "refused" or len(self.outcomes) < REPORT_ROWS:
-            self.outcomes.append(outcome)
-        else:
-            self.omitted += 1
+        if not self.keeps(outcome.action):
+            self.tally(outcome.action, outcome.reason)
+            return
+        self._count(outcome.action, outcome.reason)
+        self.refused_kept += outcome.action == "refused"
+        self.outcomes.append(outcome)
+
+    def tally(self, action: str, reason: str = "") -> None:
+        """Count a row without keeping it."""
+        self._count(action, reason)
+        self.omitted += 1
+
+    def _count(self, action: str, reason: str) -> None:
+        self.counts[action] = self.counts.get(action, 0) + 1
+        if action == "refused":
+            if reason not in self.reasons and len(self.reasons) >= REASONS:
+                reason = MSG_OTHER_REASONS
+            self.reasons[reason] = self.reasons.get(reason, 0) + 1
 
     def count(self, action: str) -> int:
         return self.counts.get(action, 0)
@@ -110,6 +136,8 @@ class ImportReport:
             "summary": self.summary,
             "rows": [o.as_dict() for o in self.outcomes],
         }
+        if self.reasons:
+            data["reasons"] = self.reasons
         if self.omitted:
             data["rows_omitted"] = self.omitted
         return data
@@ -141,10 +169,11 @@ def values_import(
     report = ImportReport(dry_run=dry_run)
     seen: dict[int, int] = {}  # a hash of each cell -> its first line: duplicates are refused
     done = changes = 0
+    codes = _Codes()
     try:
         with transaction.atomic():
             for chunk in itertools.batched(rows, CHUNK_ROWS):
-                batch = _plan(user, list(chunk), report, seen)
+                batch = _plan(user, list(chunk), report, seen, codes)
                 done += len(chunk)
                 if not report.count("refused"):
                     try:
@@ -152,6 +181,7 @@ def values_import(
                     except CellConflict as error:
                         raise Conflict(MSG_IMPORT_CONFLICT, conflicts=error.conflicts) from error
                     changes += sum(1 for d in batch.decisions if d.changes)
+                batch = None  # type: ignore[assignment]  # let the chunk go before the next
                 progress("kiểm tra và ghi", done, 0)
             if report.count("refused") and not dry_run:
                 raise InvalidInput(
@@ -160,6 +190,8 @@ def values_import(
                         RowError(o.line, f"{o.element}.{o.option}" if o.element else None, o.reason)
                         for o in report.refused
                     ],
+                    refused=report.count("refused"),
+                    reasons=report.reasons,
                 )
             if dry_run:
                 raise _Rollback
@@ -178,47 +210,66 @@ def values_import(
     return report
 
 
-class _Resolver:
-    """Look up the codes of one chunk at once: elements, units, splits and periods."""
+class _Codes:
+    """What an import looks up once for all its chunks: elements, splits and their data sets."""
 
-    def __init__(self, rows: list[ValueRow]) -> None:
-        self.elements = resolve_many(
-            "element",
-            {r.element for r in rows},
-            lambda codes: DataElement.objects.select_related("category_combo").filter(
-                code__in=codes
-            ),
-        )
-        self.units = resolve_many(
-            "orgunit",
-            {r.orgunit for r in rows},
-            lambda codes: OrgUnit.objects.filter(code__in=codes),
-        )
+    def __init__(self) -> None:
+        self.elements: dict[str, DataElement | None] = {}
+        self.datasets: dict[int, list[DataSet]] = {}
         self.options: dict[int, dict[str, CategoryOption]] = defaultdict(dict)
         for option in CategoryOption.objects.all():
             self.options[option.combo_id][option.code] = option
-        self.option_aliases = resolve_many(
-            "option", {r.option for r in rows}, lambda codes: CategoryOption.objects.none()
+        self.option_aliases: dict[str, CategoryOption | None] = {}
+
+    def learn(self, rows: list[ValueRow]) -> None:
+        """Look up the element and split codes not met in earlier chunks."""
+        new = {r.element for r in rows} - self.elements.keys()
+        if new:
+            found = resolve_many(
+                "element",
+                new,
+                lambda codes: DataElement.objects.select_related("category_combo").filter(
+                    code__in=codes
+                ),
+            )
+            self.elements.update({code: found.get(code) for code in new})
+            self.datasets.update(datasets_of_elements(e.pk for e in found.values()))
+        new = {r.option for r in rows} - self.option_aliases.keys()
+        if new:
+            found = resolve_many("option", new, lambda codes: CategoryOption.objects.none())
+            self.option_aliases.update({code: found.get(code) for code in new})
+
+
+class _Resolver:
+    """Look up the codes of one chunk at once: units here, the rest from the import's _Codes."""
+
+    def __init__(self, rows: list[ValueRow], codes: _Codes) -> None:
+        codes.learn(rows)
+        self.codes = codes
+        wanted = {r.orgunit for r in rows if r.orgunit}
+        # A code may name a unit in each tree (3.344 communes): keep every unit of each code.
+        self.ours: dict[str, list[OrgUnit]] = defaultdict(list)
+        for unit in OrgUnit.objects.filter(code__in=wanted):
+            self.ours[unit.code].append(unit)
+        missing = wanted - self.ours.keys()
+        self.mapped = (
+            resolve_many("orgunit", missing, lambda codes: OrgUnit.objects.none())
+            if missing
+            else {}
         )
-        self.datasets = datasets_of_elements(e.pk for e in self.elements.values())
-        self._by_period: dict[tuple[str, Any, Any], OrgUnit | None] = {}
+        self._periods: dict[tuple[int, str], Period] = {}
 
     def cell(self, row: ValueRow) -> Cell:
-        element = self.elements.get(row.element)
+        codes = self.codes
+        element = codes.elements.get(row.element)
         if element is None:
             raise InvalidInput(f"Không có chỉ tiêu «{row.element}».")
-        period = row.period_obj or period_for_datasets(
-            self.datasets.get(element.pk, []), row.period
-        )
-        unit = self.units.get(row.orgunit)
-        if unit is None or not unit.is_valid_on(period.end) and not unit.is_valid_on(period.start):
-            # A code reused across hierarchies names the unit valid in the period; a single
-            # unit that is not valid then is kept, for the write path to say so.
-            unit = self._unit_for_period(row.orgunit, period) or unit
+        period = row.period_obj or self._period(element, row.period)
+        unit = self._unit(row.orgunit, period)
         if unit is None:
             raise InvalidInput(f"Không có đơn vị «{row.orgunit}» trong phạm vi bạn được nhập liệu.")
-        options = self.options.get(element.category_combo_id, {})
-        alias = self.option_aliases.get(row.option)
+        options = codes.options.get(element.category_combo_id, {})
+        alias = codes.option_aliases.get(row.option)
         option = options.get(getattr(alias, "code", None) or row.option)
         if option is None:
             raise InvalidInput(f"Phân tổ «{row.option}» không có ở chỉ tiêu {element.code}.")
@@ -232,52 +283,94 @@ class _Resolver:
             comment=row.comment,
         )
 
-    def _unit_for_period(self, code: str, period: Period) -> OrgUnit | None:
-        key = (code, period.start, period.end)
-        if key not in self._by_period:
-            units = list(
-                OrgUnit.objects.filter(code=code).valid_during(period.start, period.end)[:2]
-            )
-            self._by_period[key] = units[0] if len(units) == 1 else None
-        return self._by_period[key]
+    def _period(self, element: DataElement, text: str) -> Period:
+        key = (element.id, text)
+        period = self._periods.get(key)
+        if period is None:
+            period = period_for_datasets(self.codes.datasets.get(element.id, []), text)
+            self._periods[key] = period
+        return period
+
+    def _unit(self, code: str, period: Period) -> OrgUnit | None:
+        ours = self.ours.get(code, [])
+        unit = ours[0] if len(ours) == 1 else None if ours else self.mapped.get(code)
+        if unit is None or not unit.is_valid_on(period.end) and not unit.is_valid_on(period.start):
+            # A code reused across hierarchies names the unit valid in the period; a single
+            # unit that is not valid then is kept, for the write path to say so.
+            during = [u for u in ours if _valid_during(u, period)]
+            unit = during[0] if len(during) == 1 else unit
+        return unit
 
 
-def _plan(user: User, rows: list[ValueRow], report: ImportReport, seen: dict[int, int]) -> Batch:
-    """Resolve and check one chunk; add an outcome per row to the report."""
-    resolver = _Resolver(rows)
-    outcomes: list[RowOutcome] = []
+def _valid_during(unit: OrgUnit, period: Period) -> bool:
+    return (unit.valid_from is None or unit.valid_from <= period.end) and (
+        unit.valid_to is None or period.start <= unit.valid_to
+    )
+
+
+def _plan(
+    user: User, rows: list[ValueRow], report: ImportReport, seen: dict[int, int], codes: _Codes
+) -> Batch:
+    """Resolve and check one chunk; count every row in the report, keep the first ones."""
+    resolver = _Resolver(rows, codes)
     cells: list[Cell] = []
-    checked: list[RowOutcome] = []  # the outcome of each cell, in order (an Excel row has many)
+    # Per row, in file order: the reason it was refused before the check, or None (checked).
+    early: list[str | None] = []
     for row in rows:
-        outcome = RowOutcome(row.line, "refused", row.element, row.orgunit, row.period, row.option)
-        outcomes.append(outcome)
         try:
             cell = resolver.cell(row)
         except PhongTraoError as error:
-            outcome.reason = error.message
+            early.append(error.message)
             continue
-        key = hash(
-            (cell.element.pk, cell.option.pk, cell.orgunit.pk, cell.period.start, cell.period.end)
-        )
+        period = cell.period
+        key = hash((cell.element.id, cell.option.id, cell.orgunit.id, period.start, period.end))
         if key in seen:
-            outcome.reason = f"Trùng với dòng {seen[key]}: cùng chỉ tiêu, đơn vị và kỳ."
+            early.append(f"Trùng với dòng {seen[key]}: cùng chỉ tiêu, đơn vị và kỳ.")
             continue
         seen[key] = row.line
         cells.append(cell)
-        checked.append(outcome)
+        early.append(None)
     batch = cells_check(user=user, cells=cells)
-    for decision, outcome in zip(batch.decisions, checked, strict=True):
-        cell = decision.cell
-        outcome.element, outcome.option = cell.element.code, cell.option.code
-        outcome.orgunit, outcome.period = cell.orgunit.code, cell.period.code
-        outcome.before = decimal_plain(decision.before) if decision.before is not None else None
-        outcome.after = decimal_plain(decision.value) if decision.value is not None else None
+    decisions = iter(batch.decisions)
+    for row, reason in zip(rows, early, strict=True):
+        if reason is not None:
+            if report.keeps("refused"):
+                report.add(
+                    RowOutcome(
+                        row.line,
+                        "refused",
+                        row.element,
+                        row.orgunit,
+                        row.period,
+                        row.option,
+                        reason=reason,
+                    )
+                )
+            else:
+                report.tally("refused", reason)
+            continue
+        decision = next(decisions)
         # An import names no version: the one read under lock is checked when writing.
-        outcome.action = decision.action
-        outcome.reason = decision.reason
-    for outcome in outcomes:
-        report.add(outcome)
+        if report.keeps(decision.action):
+            report.add(_outcome(row.line, decision))
+        else:
+            report.tally(decision.action, decision.reason)
     return batch
+
+
+def _outcome(line: int, decision: Decision) -> RowOutcome:
+    cell = decision.cell
+    return RowOutcome(
+        line,
+        decision.action,
+        cell.element.code,
+        cell.orgunit.code,
+        cell.period.code,
+        cell.option.code,
+        before=decimal_plain(decision.before) if decision.before is not None else None,
+        after=decimal_plain(decision.value) if decision.value is not None else None,
+        reason=decision.reason,
+    )
 
 
 def period_for_datasets(datasets: list[DataSet], text: str) -> Period:
@@ -288,4 +381,4 @@ def period_for_datasets(datasets: list[DataSet], text: str) -> Period:
 
 
 def _write(user: User, batch: Batch, source: str, file_label: str) -> None:
-    cells_write(user=user, batch=batch, source=source, note=file_label)
+    cells_write(user=user, batch=batch, source=source, note=file_label, keep_values=False)

@@ -85,6 +85,9 @@ class OrgUnit(models.Model):
                 fields=["path"], name="orgunit_path_like", opclasses=["varchar_pattern_ops"]
             ),
             models.Index(fields=["hierarchy", "level"], name="orgunit_hierarchy_level"),
+            # Files name units by code alone, and a commune code may exist in both trees: an
+            # import asks for every unit of its codes at once, then picks by (tree, validity).
+            models.Index(fields=["code", "hierarchy"], name="orgunit_code_hierarchy"),
         ]
 
     def __str__(self) -> str:

@@ -12,23 +12,26 @@ Callers hold one transaction around both and turn refusals into their own errors
 from __future__ import annotations
 
 import itertools
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from phongtrao.accounts.models import User
 from phongtrao.accounts.permissions import Action, user_can
+from phongtrao.analytics.rollups import values_insert_batched
 from phongtrao.catalog.expressions import parse_expression
 from phongtrao.catalog.models import CategoryOption, DataElement, DataSet, DataSetElement
 from phongtrao.catalog.rules import outlier_check
 from phongtrao.core.audit import audit_record_many
+from phongtrao.core.bulk import rows_insert
 from phongtrao.core.errors import InvalidInput
 from phongtrao.core.models import Source
 from phongtrao.core.numbers import decimal_plain, format_vi_number, parse_vi_number
@@ -36,7 +39,8 @@ from phongtrao.orgunits.models import Level, OrgUnit
 
 from ..models import Approval, DataValue, PeriodFields, value_key
 from ..periods import Period, PeriodKind
-from ..validation import Finding, outlier_finding, rule_specs, rules_violated
+from ..validation import Cell as RuleCell
+from ..validation import Finding, cells_violated, outlier_finding, rule_specs
 
 MSG_OUT_OF_SCOPE = "Không có đơn vị «{code}» trong phạm vi bạn được nhập liệu."
 MSG_NOT_IN_DATASET = "Chỉ tiêu «{code}» không thuộc biểu mẫu nào nên không nhập được."
@@ -87,6 +91,17 @@ class Cell:
     comment: str = ""
 
 
+class StoredValue(NamedTuple):
+    """A stored value as the checks read it: plain columns, never a model object."""
+
+    id: int
+    element_id: int
+    option_id: int
+    value: Decimal
+    version: int
+    updated_by_id: int | None
+
+
 @dataclass
 class Decision:
     """What happens to one cell: create, update, delete, unchanged, conflict or refused."""
@@ -94,7 +109,7 @@ class Decision:
     cell: Cell
     action: str = "refused"
     value: Decimal | None = None
-    current: DataValue | None = None
+    current: StoredValue | None = None
     before: Decimal | None = None
     reason: str = ""
     conflict: dict[str, Any] | None = None
@@ -168,7 +183,7 @@ def target_refusal(
     at the data set's entry level.
     """
     if assigned:
-        if orgunit.pk not in assigned:
+        if orgunit.id not in assigned:
             return MSG_NOT_ASSIGNED.format(dataset=dataset.name, unit=orgunit.name)
     elif orgunit.level != dataset.entry_level:
         return MSG_WRONG_LEVEL.format(
@@ -195,6 +210,9 @@ def value_parse(element: DataElement, raw: Any) -> Decimal | None:
         value = Decimal(str(raw))
         if element.is_integer and value != value.to_integral_value():
             raise InvalidInput(f"“{format_vi_number(value)}” phải là số nguyên.")
+    elif isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) < 16:
+        # Plain digits, the bulk of any import: what parse_vi_number would read, cheaply.
+        value = Decimal(raw)
     else:
         value = parse_vi_number(str(raw), integer=element.is_integer)
     if value < 0 and not element.allow_negative:
@@ -228,10 +246,10 @@ def dataset_assignments(dataset_ids: Iterable[int]) -> dict[int, frozenset[int]]
 
 
 def _unit_periods(cells: list[Cell]) -> set[tuple[int, date, date]]:
-    return {(c.orgunit.pk, c.period.start, c.period.end) for c in cells}
+    return {(c.orgunit.id, c.period.start, c.period.end) for c in cells}
 
 
-def _stored(cells: list[Cell], *, lock: bool) -> dict[tuple[int, date, date], list[DataValue]]:
+def _stored(cells: list[Cell], *, lock: bool) -> dict[tuple[int, date, date], list[StoredValue]]:
     """Return every stored value of the batch's units and periods, locked for the write."""
     wanted = _unit_periods(cells)
     if not wanted:
@@ -240,14 +258,17 @@ def _stored(cells: list[Cell], *, lock: bool) -> dict[tuple[int, date, date], li
         orgunit_id__in={u for u, _, _ in wanted},
         period_start__in={s for _, s, _ in wanted},
         period_end__in={e for _, _, e in wanted},
-    ).select_related("element", "option")
+    )
     if lock:
-        qs = qs.select_for_update(of=("self",))
-    found: dict[tuple[int, date, date], list[DataValue]] = defaultdict(list)
-    for dv in qs:
-        key = (dv.orgunit_id, dv.period_start, dv.period_end)
+        qs = qs.select_for_update()
+    found: dict[tuple[int, date, date], list[StoredValue]] = defaultdict(list)
+    columns = ("id", "element_id", "option_id", "value", "version", "updated_by_id")
+    for unit, start, end, *row in qs.values_list(
+        "orgunit_id", "period_start", "period_end", *columns
+    ):
+        key = (unit, start, end)
         if key in wanted:
-            found[key].append(dv)
+            found[key].append(StoredValue(*row))
     return found
 
 
@@ -272,28 +293,36 @@ def cells_check(
     history_periods: int = HISTORY_PERIODS,
 ) -> Batch:
     """Decide every cell of a batch; write nothing, lock the stored values read."""
-    datasets = datasets_of_elements(c.element.pk for c in cells)
-    assignments = dataset_assignments(d.pk for ds in datasets.values() for d in ds)
+    datasets = datasets_of_elements(c.element.id for c in cells)
+    assignments = dataset_assignments(d.id for ds in datasets.values() for d in ds)
     stored = _stored(cells, lock=True)
     current_of = {
-        (dv.element_id, dv.option_id, dv.orgunit_id, dv.period_start, dv.period_end): dv
-        for values in stored.values()
-        for dv in values
+        (sv.element_id, sv.option_id, unit, start, end): sv
+        for (unit, start, end), values in stored.items()
+        for sv in values
     }
     approved = _approved(cells)
     allowed: dict[int, bool] = {}
+    # Every element of one form asks the same question of a unit and period: ask it once.
+    fits: dict[tuple[Any, ...], tuple[list[DataSet], str]] = {}
+    same_sets = {e: tuple(d.id for d in ds) for e, ds in datasets.items()}
     decisions = []
     for cell in cells:
         decision = Decision(cell)
         decisions.append(decision)
         unit = cell.orgunit
         if scoped:
-            if unit.pk not in allowed:
-                allowed[unit.pk] = user_can(user, Action.ENTER_DATA, unit)
-            if not allowed[unit.pk]:
+            if unit.id not in allowed:
+                allowed[unit.id] = user_can(user, Action.ENTER_DATA, unit)
+            if not allowed[unit.id]:
                 decision.reason = MSG_OUT_OF_SCOPE.format(code=unit.code)
                 continue
-        fitting, reason = _fitting(datasets.get(cell.element.pk, []), assignments, cell)
+        candidates = datasets.get(cell.element.id, [])
+        fit_key = (same_sets.get(cell.element.id), unit.id, cell.period)
+        if candidates and fit_key in fits:
+            fitting, reason = fits[fit_key]
+        else:
+            fitting, reason = fits[fit_key] = _fitting(candidates, assignments, cell)
         if not fitting:
             decision.reason = reason
             continue
@@ -305,13 +334,13 @@ def cells_check(
         except InvalidInput as error:
             decision.reason = error.message
             continue
-        key = (cell.element.pk, cell.option.pk, unit.pk, cell.period.start, cell.period.end)
+        key = (cell.element.id, cell.option.id, unit.id, cell.period.start, cell.period.end)
         current = decision.current = current_of.get(key)
         decision.before = current.value if current else None
         if (current.value if current else None) == decision.value:
             decision.action = "unchanged"
             continue
-        if any((d.pk, unit.pk, cell.period.start, cell.period.end) in approved for d in fitting):
+        if any((d.id, unit.id, cell.period.start, cell.period.end) in approved for d in fitting):
             decision.reason = MSG_LOCKED
             continue
         seen = current.version if current is not None else None
@@ -354,7 +383,7 @@ def datasets_fitting(
         return [], MSG_NOT_IN_DATASET.format(code=element_code)
     reasons = [
         target_refusal(
-            dataset=d, orgunit=orgunit, period=period, assigned=assignments.get(d.pk, frozenset())
+            dataset=d, orgunit=orgunit, period=period, assigned=assignments.get(d.id, frozenset())
         )
         for d in candidates
     ]
@@ -362,45 +391,57 @@ def datasets_fitting(
     return fitting, "" if fitting else str(reasons[0])
 
 
-def _conflict(cell: Cell, current: DataValue | None) -> dict[str, Any]:
+def _conflict(cell: Cell, current: StoredValue | None) -> dict[str, Any]:
+    by = None
+    if current is not None and current.updated_by_id is not None:
+        by = User.objects.filter(pk=current.updated_by_id).values_list("username", flat=True)[0]
     return {
         "element": cell.element.code,
         "option": cell.option.code,
         "current": None if current is None else decimal_plain(current.value),
         "version": None if current is None else current.version,
-        "by": current.updated_by.username if current and current.updated_by else None,
+        "by": by,
     }
 
 
 def _check_rules(
     batch: Batch,
     changing: list[Decision],
-    stored: dict[tuple[int, date, date], list[DataValue]],
+    stored: dict[tuple[int, date, date], list[StoredValue]],
 ) -> None:
     """Run the rules on each unit and period as the batch would leave it; blame its cells."""
     if not changing:
         return
     specs = rule_specs()
+    elements = {d.cell.element.id: d.cell.element for d in changing}
+    options = {d.cell.option.id: d.cell.option for d in changing}
+    groups: dict[tuple[int, date, date], list[Decision]] = defaultdict(list)
+    for decision in changing:
+        cell = decision.cell
+        groups[(cell.orgunit.id, cell.period.start, cell.period.end)].append(decision)
+    others = [sv for key in groups for sv in stored.get(key, [])]
+    elements |= DataElement.objects.in_bulk({sv.element_id for sv in others} - elements.keys())
+    options |= CategoryOption.objects.in_bulk({sv.option_id for sv in others} - options.keys())
     rule_elements = {
         spec.code: set(parse_expression(spec.left).element_codes)
         | set(parse_expression(spec.right).element_codes)
         for spec in specs
     }
-    groups: dict[tuple[int, date, date], list[Decision]] = defaultdict(list)
-    for decision in changing:
-        cell = decision.cell
-        groups[(cell.orgunit.pk, cell.period.start, cell.period.end)].append(decision)
     for key, decisions in groups.items():
-        after = {(dv.element_id, dv.option_id): dv for dv in stored.get(key, [])}
+        after = {
+            (sv.element_id, sv.option_id): _rule_cell(
+                elements[sv.element_id], options[sv.option_id], sv.value
+            )
+            for sv in stored.get(key, [])
+        }
         for decision in decisions:
-            cell_key = (decision.cell.element.pk, decision.cell.option.pk)
+            cell = decision.cell
+            cell_key = (cell.element.id, cell.option.id)
             if decision.value is None:
                 after.pop(cell_key, None)
             else:
-                after[cell_key] = DataValue(
-                    element=decision.cell.element, option=decision.cell.option, value=decision.value
-                )
-        for finding in rules_violated(list(after.values()), specs=specs):
+                after[cell_key] = _rule_cell(cell.element, cell.option, decision.value)
+        for finding in cells_violated(list(after.values()), specs=specs):
             if not finding.blocking:
                 batch.warnings.append(finding)
                 continue
@@ -417,6 +458,10 @@ def _check_rules(
                 )
 
 
+def _rule_cell(element: DataElement, option: CategoryOption, value: Decimal) -> RuleCell:
+    return RuleCell(element.code, option.code, element.short_name, element.allow_negative, value)
+
+
 def _flag_outliers(batch: Batch, changing: list[Decision], history_periods: int) -> None:
     """Flag values far from their unit's history: one history query for the whole batch."""
     valued = [d for d in changing if d.value is not None]
@@ -430,8 +475,8 @@ def _flag_outliers(batch: Batch, changing: list[Decision], history_periods: int)
         if c.period.kind in _MONTHS
     ]
     qs = DataValue.objects.filter(
-        orgunit_id__in={c.orgunit.pk for c in cells},
-        element_id__in={c.element.pk for c in cells},
+        orgunit_id__in={c.orgunit.id for c in cells},
+        element_id__in={c.element.id for c in cells},
         period_kind__in={c.period.kind.value for c in cells},
         period_end__lt=max(c.period.start for c in cells),
     )
@@ -442,18 +487,30 @@ def _flag_outliers(batch: Batch, changing: list[Decision], history_periods: int)
     for *key, start, end, value in qs.values_list(*columns, "period_start", "period_end", "value"):
         history[tuple(key)][(start, end)] = value
     # Earlier periods of the same batch count as history, whatever the chunking.
+    keyed = []
     for d in valued:
         c = d.cell
-        key = (c.element.pk, c.option.pk, c.orgunit.pk, c.period.kind.value)
-        history[key][(c.period.start, c.period.end)] = d.value  # type: ignore[assignment]
-    for d in valued:
-        c = d.cell
-        past = history[(c.element.pk, c.option.pk, c.orgunit.pk, c.period.kind.value)]
-        ends = sorted((end for _, end in past if end < c.period.start), reverse=True)
-        by_end = {end: v for (_, end), v in past.items()}
-        values = [by_end[end] for end in ends[:history_periods]]
+        period = c.period
+        key = (c.element.id, c.option.id, c.orgunit.id, period.kind.value)
+        history[key][(period.start, period.end)] = d.value  # type: ignore[assignment]
+        keyed.append((d, key))
+    # Per series: its period ends in order and the value of each end, built once.
+    series: dict[tuple[int, int, int, str], tuple[list[date], dict[date, Decimal]]] = {}
+    for d, key in keyed:
+        found = series.get(key)
+        if found is None:
+            past = history[key]
+            found = series[key] = (
+                sorted(end for _, end in past),
+                {end: v for (_, end), v in past.items()},
+            )
+        ends, by_end = found
+        before = bisect_left(ends, d.cell.period.start)
+        values = [by_end[end] for end in ends[max(0, before - history_periods) : before]]
+        values.reverse()
         result = outlier_check(d.value, values)  # type: ignore[arg-type]
         if result is not None:
+            c = d.cell
             d.needs_review = True
             batch.warnings.append(outlier_finding(c.element, result, c.orgunit, c.period))
 
@@ -461,8 +518,14 @@ def _flag_outliers(batch: Batch, changing: list[Decision], history_periods: int)
 # The write --------------------------------------------------------------------------------------
 
 
-def cells_write(*, user: User, batch: Batch, source: str, note: str = "") -> SaveResult:
-    """Write a clean batch in bulk and audit each change; raise CellConflict on a race."""
+def cells_write(
+    *, user: User, batch: Batch, source: str, note: str = "", keep_values: bool = True
+) -> SaveResult:
+    """Write a clean batch in bulk and audit each change; raise CellConflict on a race.
+
+    keep_values: return the written values as model objects (the form and the API show them);
+    a file import asks only for counts.
+    """
     assert batch.clean, "write only a batch without refusals"  # noqa: S101
     actor = user if getattr(user, "pk", None) else None
     now = timezone.now()
@@ -471,53 +534,122 @@ def cells_write(*, user: User, batch: Batch, source: str, note: str = "") -> Sav
     updates = [d for d in batch.decisions if d.action == "update"]
     deletes = [d for d in batch.decisions if d.action == "delete"]
     result.unchanged = len(batch.decisions) - len(creates) - len(updates) - len(deletes)
-    _create(creates, actor, source, result)
-    _update(updates, actor, source, now, result)
+    _create(creates, actor, source, now, result, keep_values)
+    _update(updates, actor, source, now, result, keep_values)
     _delete(deletes, result)
-    audit_record_many(_audit(d, actor, source, note) for d in (*creates, *updates, *deletes))
+    labels: dict[tuple[int, int], str] = {}
+    audit_record_many(
+        (_audit(d, actor, source, note, labels) for d in (*creates, *updates, *deletes)), at=now
+    )
     return result
 
 
-def _create(decisions: list[Decision], actor: User | None, source: str, result: SaveResult) -> None:
+_CREATE_COLUMNS = (
+    "element_id",
+    "option_id",
+    "orgunit_id",
+    "period_kind",
+    "period_start",
+    "period_end",
+    "period_windows",
+    "value",
+    "comment",
+    "version",
+    "needs_review",
+    "source",
+    "created_by_id",
+    "created_at",
+    "updated_by_id",
+    "updated_at",
+)
+
+
+def _create(
+    decisions: list[Decision],
+    actor: User | None,
+    source: str,
+    now: Any,
+    result: SaveResult,
+    keep_values: bool,
+) -> None:
     if not decisions:
         return
-    rows = [
-        DataValue(
-            element=d.cell.element,
-            option=d.cell.option,
-            orgunit=d.cell.orgunit,
-            value=d.value,  # type: ignore[misc]  # a create always carries a value
-            version=1,
-            needs_review=d.needs_review,
-            source=source,
-            comment=d.cell.comment[:500],
-            created_by=actor,
-            updated_by=actor,
-            **PeriodFields.period_fields(d.cell.period),
-        )
-        for d in decisions
-    ]
+    actor_id = actor.pk if actor is not None else None
+    ops = connection.ops
+    stamp = ops.adapt_datetimefield_value(now)
+    dates: dict[date, Any] = {}
+
+    def day(value: date) -> Any:
+        if value not in dates:
+            dates[value] = ops.adapt_datefield_value(value)
+        return dates[value]
+
+    def rows() -> Iterable[tuple[Any, ...]]:
+        for d in decisions:
+            cell, period = d.cell, d.cell.period
+            yield (
+                cell.element.id,
+                cell.option.id,
+                cell.orgunit.id,
+                period.kind.value,
+                day(period.start),
+                day(period.end),
+                period.windows,
+                d.value,
+                cell.comment[:500],
+                1,
+                d.needs_review,
+                source,
+                actor_id,
+                stamp,
+                actor_id,
+                stamp,
+            )
+
     try:
-        with transaction.atomic():
-            DataValue.objects.bulk_create(rows, batch_size=2000)
+        with transaction.atomic(), values_insert_batched():
+            rows_insert(DataValue._meta.db_table, _CREATE_COLUMNS, rows())
     except IntegrityError as error:
         # Someone else created one of these cells since they were read.
         raise CellConflict([_conflict(d.cell, None) for d in decisions]) from error
-    result.created += len(rows)
-    result.values.extend(rows)
+    result.created += len(decisions)
+    if keep_values:
+        result.values.extend(
+            DataValue(
+                element=d.cell.element,
+                option=d.cell.option,
+                orgunit=d.cell.orgunit,
+                value=d.value,  # type: ignore[misc]  # a create always carries a value
+                version=1,
+                needs_review=d.needs_review,
+                source=source,
+                comment=d.cell.comment[:500],
+                created_by=actor,
+                updated_by=actor,
+                created_at=now,
+                updated_at=now,
+                **PeriodFields.period_fields(d.cell.period),
+            )
+            for d in decisions
+        )
 
 
 def _update(
-    decisions: list[Decision], actor: User | None, source: str, now: Any, result: SaveResult
+    decisions: list[Decision],
+    actor: User | None,
+    source: str,
+    now: Any,
+    result: SaveResult,
+    keep_values: bool,
 ) -> None:
     for chunk in itertools.batched(decisions, WRITE_BATCH):
         condition = Q()
         for d in chunk:
-            condition |= Q(pk=d.current.pk, version=d.current.version)  # type: ignore[union-attr]
+            condition |= Q(pk=d.current.id, version=d.current.version)  # type: ignore[union-attr]
         updated = DataValue.objects.filter(condition).update(
-            value=Case(*(When(pk=d.current.pk, then=Value(d.value)) for d in chunk)),  # type: ignore[union-attr]
+            value=Case(*(When(pk=d.current.id, then=Value(d.value)) for d in chunk)),  # type: ignore[union-attr]
             needs_review=Case(
-                *(When(pk=d.current.pk, then=Value(d.needs_review)) for d in chunk)  # type: ignore[union-attr]
+                *(When(pk=d.current.id, then=Value(d.needs_review)) for d in chunk)  # type: ignore[union-attr]
             ),
             version=F("version") + 1,
             source=source,
@@ -526,13 +658,26 @@ def _update(
         )
         if updated != len(chunk):
             raise CellConflict([_conflict(d.cell, d.current) for d in chunk])
+        if not keep_values:
+            continue
         for d in chunk:
             current = d.current
             assert current is not None  # noqa: S101
-            current.value, current.version = d.value, current.version + 1  # type: ignore[assignment]
-            current.needs_review, current.source = d.needs_review, source
-            current.updated_by, current.updated_at = actor, now
-            result.values.append(current)
+            result.values.append(
+                DataValue(
+                    id=current.id,
+                    element=d.cell.element,
+                    option=d.cell.option,
+                    orgunit=d.cell.orgunit,
+                    value=d.value,  # type: ignore[misc]  # an update always carries a value
+                    version=current.version + 1,
+                    needs_review=d.needs_review,
+                    source=source,
+                    updated_by=actor,
+                    updated_at=now,
+                    **PeriodFields.period_fields(d.cell.period),
+                )
+            )
     result.updated += len(decisions)
 
 
@@ -540,24 +685,29 @@ def _delete(decisions: list[Decision], result: SaveResult) -> None:
     for chunk in itertools.batched(decisions, WRITE_BATCH):
         condition = Q()
         for d in chunk:
-            condition |= Q(pk=d.current.pk, version=d.current.version)  # type: ignore[union-attr]
+            condition |= Q(pk=d.current.id, version=d.current.version)  # type: ignore[union-attr]
         deleted, _ = DataValue.objects.filter(condition).delete()
         if deleted != len(chunk):
             raise CellConflict([_conflict(d.cell, d.current) for d in chunk])
     result.deleted += len(decisions)
 
 
-def _audit(d: Decision, actor: User | None, source: str, note: str) -> dict[str, Any]:
+def _audit(
+    d: Decision, actor: User | None, source: str, note: str, labels: dict[tuple[int, int], str]
+) -> dict[str, Any]:
     cell = d.cell
-    label = cell.element.short_name + (
-        "" if cell.option.code == "default" else f" ({cell.option.name})"
-    )
+    element, option = cell.element, cell.option
+    label = labels.get((element.id, option.id))
+    if label is None:
+        label = labels[(element.id, option.id)] = element.short_name + (
+            "" if option.code == "default" else f" ({option.name})"
+        )
     suffix = f" ({note})" if note else ""
     common = {
         "actor": actor,
         "source": source,
         "target_type": "datavalue",
-        "target_id": value_key(cell.element.pk, cell.option.pk, cell.orgunit.pk, cell.period),
+        "target_id": value_key(element.id, option.id, cell.orgunit.id, cell.period),
         "orgunit": cell.orgunit,
     }
     if d.action == "create":

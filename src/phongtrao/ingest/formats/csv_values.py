@@ -47,19 +47,31 @@ def read_values_csv(lines: Iterable[str]) -> Iterator[ValueRow]:
     missing = [h for h in REQUIRED if h not in header]
     if missing:
         raise InvalidInput(f"Tệp CSV thiếu cột: {', '.join(missing)} (cần: {', '.join(HEADERS)}).")
+    # The column of each name (the last one where a name repeats), found once for the file.
+    where = {name: i for i, name in enumerate(header)}
+    columns = [where.get(name) for name in ("chi_tieu", "phan_to", "don_vi", "ky", "gia_tri")]
+    columns.append(where.get("ghi_chu"))
     for line, cells in enumerate(reader, start=2):
         if not any(c.strip() for c in cells):
             continue
-        row = dict(zip(header, (nfc(c.strip()) for c in cells), strict=False))
+        width = len(cells)
+        element, option, orgunit, period, value, comment = (
+            _text(cells[i]) if i is not None and i < width else "" for i in columns
+        )
         yield ValueRow(
             line=line,
-            element=row.get("chi_tieu", ""),
-            option=row.get("phan_to") or "default",
-            orgunit=row.get("don_vi", ""),
-            period=row.get("ky", ""),
-            value=row.get("gia_tri", ""),
-            comment=row.get("ghi_chu", ""),
+            element=element,
+            option=option or "default",
+            orgunit=orgunit,
+            period=period,
+            value=value,
+            comment=comment,
         )
+
+
+def _text(cell: str) -> str:
+    cell = cell.strip()
+    return cell if cell.isascii() else nfc(cell)
 
 
 def write_values_csv(values: Iterable[Any]) -> str:
