@@ -24,10 +24,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from . import databases
+from .databases import PG_SERVER
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 WORK_DIR = ROOT / "var" / "bench"
-PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgresql://postgres@127.0.0.1:5432")
 PG_DATABASE = os.environ.get("BENCH_IMPORTS_PG_DATABASE", "phongtrao_bench_imports")
 DATABASES = ("sqlite", "postgresql")
 USERNAME = "bench_import"
@@ -63,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
 def run(db: str, *, rows: int, keep: bool = False) -> dict[str, Any]:
     """Prepare a database and two files, import each through `phongtrao import`, return figures."""
     url = _database_url(db)
-    _create_database(db, url)
+    databases.create(db, url, PG_DATABASE)
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "phongtrao.settings"}
     print(f"[{db}] chuẩn bị cơ sở dữ liệu và tệp {rows} giá trị…", file=sys.stderr, flush=True)
     prepare = [sys.executable, "-m", "bench.imports", "--prepare", db, "--rows", str(rows)]
@@ -76,7 +78,7 @@ def run(db: str, *, rows: int, keep: bool = False) -> dict[str, Any]:
         result["db_version"] = _version(db, env)
     finally:
         if not keep:
-            _drop_database(db, url)
+            databases.drop(db, url, PG_DATABASE)
             for name in ("valid", "refused"):
                 _csv_path(db, name, rows).unlink(missing_ok=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -140,29 +142,6 @@ def _database_url(db: str) -> str:
         return f"{PG_SERVER}/{PG_DATABASE}"
     WORK_DIR.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{WORK_DIR / 'imports.sqlite3'}"
-
-
-def _create_database(db: str, url: str) -> None:
-    if db == "postgresql":
-        import psycopg
-
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{PG_DATABASE}"')
-        return
-    path = Path(url.removeprefix("sqlite:///"))
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-
-
-def _drop_database(db: str, url: str) -> None:
-    if db == "postgresql":
-        import psycopg
-
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
-        return
-    _create_database(db, url)
 
 
 def _version(db: str, env: dict[str, str]) -> str:

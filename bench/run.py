@@ -11,21 +11,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from . import webload
+from . import databases, webload
+from .databases import PG_SERVER
+from .measure import machine, timed_runs
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 SQLITE_DIR = ROOT / "var" / "bench"
-PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgresql://postgres@127.0.0.1:5432")
 PG_DATABASE = os.environ.get("BENCH_PG_DATABASE", "phongtrao_bench")
 DATABASES = ("postgresql", "sqlite")
 
@@ -59,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
         default=100_000,
         help="số giá trị của tệp đo tốc độ nhập (bench/imports.py; 0 để bỏ qua)",
     )
+    parser.add_argument(
+        "--no-review", action="store_true", help="không đo báo cáo tổng kết (bench/review.py)"
+    )
     parser.add_argument("--worker", choices=DATABASES, help=argparse.SUPPRESS)
     parser.add_argument("--no-web", action="store_true", help="bỏ qua đo ứng dụng web")
     webload.add_arguments(parser)
@@ -87,14 +90,18 @@ def main(argv: list[str] | None = None) -> int:
             return completed.returncode
         summaries.append(json.loads(_result_path(db, args.scale).read_text(encoding="utf-8")))
     _print_table(summaries)
+    failed = 0
+    if not args.no_review:  # the review on the demo, and on the national data when kept
+        review = [sys.executable, "-m", "bench.review"]
+        failed |= subprocess.run(review, cwd=ROOT, check=False).returncode  # noqa: S603
     dbs = [d.strip() for d in args.db.split(",") if d.strip()]
     if args.import_rows:
         from . import imports
 
         imports.print_table([imports.run(db, rows=args.import_rows) for db in dbs])
     if not args.no_web:
-        return webload.run(dbs, args)
-    return 0
+        failed |= webload.run(dbs, args)
+    return failed
 
 
 def _result_path(db: str, scale: float) -> Path:
@@ -108,54 +115,12 @@ def _database_url(db: str, scale: float) -> str:
     return f"sqlite:///{SQLITE_DIR / f'bench-scale{scale:g}.sqlite3'}"
 
 
-def _exists(db: str, url: str) -> bool:
-    if db == "postgresql":
-        import psycopg
-
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-            found = conn.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", [PG_DATABASE]
-            ).fetchone()
-        return found is not None
-    return Path(url.removeprefix("sqlite:///")).exists()
-
-
-def _create_database(db: str, url: str) -> None:
-    if db == "postgresql":
-        import psycopg
-
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{PG_DATABASE}"')
-            conn.execute(f'CREATE DATABASE "{PG_DATABASE}"')
-        return
-    path = Path(url.removeprefix("sqlite:///"))
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-
-
-def _drop_database(db: str, url: str) -> None:
-    if db == "postgresql":
-        import psycopg
-
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
-        return
-    _create_database(db, url)  # removes the file
-
-
 def _progress(stage: str, done: int, total: int) -> None:
     print(f"  {stage}: {done}/{total}", file=sys.stderr, flush=True)
 
 
 def _timed(function: Any, runs: int) -> dict[str, Any]:
-    for _ in range(2):  # warm: plans, caches, pages
-        result = function()
-    times = []
-    for _ in range(runs):
-        began = time.perf_counter()
-        result = function()
-        times.append((time.perf_counter() - began) * 1000)
-    times.sort()
+    times, result = timed_runs(function, runs, warm=2)
     p95 = times[min(len(times) - 1, max(0, round(0.95 * len(times)) - 1))]
     return {
         "cells": len(result),
@@ -172,9 +137,9 @@ def _worker(args: argparse.Namespace) -> int:
     url = _database_url(db, scale)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "phongtrao.settings")
-    reuse = args.reuse and _exists(db, url)
+    reuse = args.reuse and databases.exists(db, url, PG_DATABASE)
     if not reuse:
-        _create_database(db, url)
+        databases.create(db, url, PG_DATABASE)
     import django
 
     django.setup()
@@ -211,11 +176,14 @@ def _worker(args: argparse.Namespace) -> int:
     print(f"[{db}] đo…", file=sys.stderr, flush=True)
     try:
         queries = _measure(args.runs)
+        from .duckdb_compare import compare
+
+        queries["duckdb_reference"] = compare(db, scale, min(args.runs, 5))
         version = connection.cursor().connection.info.server_version if db == "postgresql" else None
     finally:
         connection.close()
         if not args.keep:
-            _drop_database(db, url)
+            databases.drop(db, url, PG_DATABASE)
     import sqlite3
 
     result = {
@@ -225,12 +193,7 @@ def _worker(args: argparse.Namespace) -> int:
         "generated": generated_counts,
         "load_seconds": round(load_seconds, 1),
         "queries": queries,
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-        },
-        "date": datetime.now(UTC).date().isoformat(),
+        **machine(),
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     _result_path(db, scale).write_text(
@@ -327,7 +290,11 @@ def _print_table(results: list[dict[str, Any]]) -> None:
         counts = ", ".join(f"{k} {v}" for k, v in result["generated"].items())
         print(f"  {counts}")
         for name, q in result["queries"].items():
-            if "median_ms" in q:
+            if name == "duckdb_reference" and "error" not in q:
+                from .duckdb_compare import print_summary
+
+                print_summary(q)
+            elif "median_ms" in q:
                 print(
                     f"  {name:<42} {q['cells']:>7} ô  trung vị {q['median_ms']:>8.1f} ms  "
                     f"p95 {q['p95_ms']:>8.1f} ms"

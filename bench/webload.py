@@ -42,10 +42,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from . import databases
+from .databases import PG_SERVER
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 BENCH_DIR = ROOT / "var" / "bench"
-PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgresql://postgres@127.0.0.1:5432")
 PG_DATABASE = os.environ.get("BENCH_WEB_PG_DATABASE", "phongtrao_bench_web")
 DATABASES = ("postgresql", "sqlite")
 HOST = "127.0.0.1"
@@ -131,40 +133,11 @@ def env_password() -> str:
     return os.environ.get("PHONGTRAO_ADMIN_PASSWORD") or secrets.token_urlsafe(16)
 
 
-def _exists(db: str, url: str) -> bool:
-    if db == "postgresql":
-        import psycopg
-
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-            found = conn.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", [PG_DATABASE]
-            ).fetchone()
-        return found is not None
-    return Path(url.removeprefix("sqlite:///")).exists()
-
-
-def _drop(db: str, url: str) -> None:
-    if db == "postgresql":
-        import psycopg
-
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
-        return
-    path = Path(url.removeprefix("sqlite:///"))
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-
-
 def _prepare(db: str, url: str, reuse: bool) -> None:
     """Bring the database to a fresh `phongtrao setup`: hierarchy, catalog, demo province."""
-    if reuse and _exists(db, url):
+    if reuse and databases.exists(db, url, PG_DATABASE):
         return
-    _drop(db, url)
-    if db == "postgresql":
-        import psycopg
-
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{PG_DATABASE}"')
+    databases.create(db, url, PG_DATABASE)
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     print(f"[web {db}] phongtrao setup (dữ liệu mẫu)…", file=sys.stderr, flush=True)
     subprocess.run(  # noqa: S603
@@ -524,7 +497,7 @@ def _measure_db(db: str, args: argparse.Namespace) -> dict[str, Any]:
         server.terminate()
         server.wait(timeout=30)
         if not args.keep:
-            _drop(db, url)
+            databases.drop(db, url, PG_DATABASE)
     total = sum(len(t) for t in recorder.times.values())
     everything = [ms for t in recorder.times.values() for ms in t]
     import sqlite3

@@ -3,11 +3,16 @@
 Both are built once per run (and kept between runs, see template_db.py); every test runs in a
 transaction rolled back around them. The demo province fills Hà Giang, where most worlds below
 live, so the tests that use `demo` run last, after every test that expects Hà Giang empty.
+
+`make test` runs the tests on two pytest-xdist workers with `--dist load`, which hands each
+worker its tests in the collection order below: a worker never gets a test without the demo
+after one with it (a check below fails the test if it ever did).
 """
 
 from __future__ import annotations
 
 import copy
+import os
 
 import pytest
 
@@ -16,12 +21,30 @@ from phongtrao.orgunits.models import Hierarchy, Level, OrgUnit
 from . import template_db
 from .factories import make_user
 
+_DEMO_LOADED = False
+
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):  # noqa: F811
-    """Bring the test database to the base world: the official hierarchy and shipped catalog."""
+def django_db_setup(
+    request, django_test_environment, django_db_blocker, django_db_modify_db_settings
+):
+    """Make the test database the base world: the official hierarchy and shipped catalog.
+
+    Replaces pytest-django's fixture: a kept base is copied in without running the migrations.
+    Under xdist, a worker that finds no kept demo builds it first while the others run tests.
+    """
+    verbosity = request.config.option.verbose
     with django_db_blocker.unblock():
-        template_db.ensure("base", template_db.build_base)
+        old_config = template_db.setup_base(verbosity)
+        workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+        if workers > 1 and any("demo" in _fixtures(item) for item in request.session.items):
+            template_db.prebuild("demo", template_db.build_demo)
+    yield
+    with django_db_blocker.unblock():
+        try:
+            template_db.teardown(old_config, verbosity)
+        except Exception as exc:  # as pytest-django's fixture: a leftover database only warns
+            request.node.warn(pytest.PytestWarning(f"Could not drop the test database: {exc!r}"))
 
 
 @pytest.fixture(scope="session")
@@ -29,6 +52,8 @@ def demo(django_db_setup, django_db_blocker):
     """The demo province (Hà Giang), loaded once per run, for the tests that run last."""
     from phongtrao.demo.services import DemoResult
 
+    global _DEMO_LOADED
+    _DEMO_LOADED = True
     with django_db_blocker.unblock():
         meta = template_db.ensure("demo", template_db.build_demo)
         province = OrgUnit.objects.get(
@@ -39,9 +64,36 @@ def demo(django_db_setup, django_db_blocker):
     )
 
 
+def _fixtures(item: pytest.Item) -> tuple[str, ...]:
+    return tuple(getattr(item, "fixturenames", ()))
+
+
+def _uses_db(item: pytest.Item) -> bool:
+    return item.get_closest_marker("django_db") is not None or bool(
+        {"db", "transactional_db"} & set(_fixtures(item))
+    )
+
+
 def pytest_collection_modifyitems(config, items):
-    # Stable: each group keeps its order. Once the demo is in, it stays until the run ends.
-    items.sort(key=lambda item: "demo" in getattr(item, "fixturenames", ()))
+    # Stable: each group keeps its order. Once the demo is in, it stays until the run ends, so
+    # its tests come last; tests without a database come first, so that a worker can run them
+    # while another builds the base. Within each group the slow tests go first: a long test
+    # started last would keep one worker busy while the other waits.
+    items.sort(
+        key=lambda item: (
+            "demo" in _fixtures(item),
+            _uses_db(item),
+            item.get_closest_marker("slow") is None,
+        )
+    )
+
+
+def pytest_runtest_setup(item):
+    if _DEMO_LOADED and "demo" not in _fixtures(item) and _uses_db(item):
+        pytest.fail(
+            "the demo is loaded in this process and this test expects Hà Giang empty: "
+            "run the tests in the collection order (xdist: --dist load)"
+        )
 
 
 def unit(code: str, hierarchy: str = Hierarchy.OLD) -> OrgUnit:
@@ -103,6 +155,12 @@ def replica_mirror(django_db_setup):
 def pytest_configure(config):
     from django.conf import settings
     from django.db import connections
+
+    from phongtrao.registries import crypto
+
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        # Made once before the workers start: each would otherwise race to create var/field_key.
+        crypto._key()
 
     # Hashing a password properly takes most of a second; tests need only a correct one.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -7,16 +7,24 @@ template database (CREATE DATABASE ... TEMPLATE), named by a hash of everything 
 change its rows: every file of src/ but templates and static files, the installed packages that
 feed the tree, the field key that encrypts national IDs, this module. A missing or stale
 template is rebuilt, so a clean clone (CI) works cold; PHONGTRAO_TEST_CACHE=0 turns keeping off.
+
+With pytest-xdist every worker has its own test database (pytest-django adds `_gw0`, `_gw1`... to
+the name; SQLite's is in memory) and shares the templates: a file lock in var/test-cache/ lets
+one worker build a template while the others wait for it, then each copies it in. When a kept
+base exists the test database is made from it directly, without running the migrations.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import functools
 import hashlib
 import json
 import os
 import sqlite3
 import sys
+from collections.abc import Callable, Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -47,6 +55,7 @@ def _source_files() -> list[Path]:
     return sorted([*files, Path(__file__).resolve()])
 
 
+@functools.cache
 def cache_key() -> str:
     """Return a hash of everything the templates' rows depend on."""
     from phongtrao.registries import crypto
@@ -60,6 +69,23 @@ def cache_key() -> str:
     digest.update(f"{sys.version_info[:2]} {connection.vendor}".encode())
     digest.update(hashlib.sha256(crypto._key()).digest())
     return digest.hexdigest()[:16]
+
+
+@contextlib.contextmanager
+def _locked(name: str, *, wait: bool = True) -> Iterator[bool]:
+    """Hold the lock on one template between processes; without `wait`, yield False if busy."""
+    folder = cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / f".{name}.lock", "w", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _clear_caches() -> None:
@@ -77,12 +103,18 @@ class _SQLiteStore:
     def _path(self, name: str) -> Path:
         return cache_dir() / f"sqlite-{name}-{self.key}.sqlite3"
 
+    def lock_name(self, name: str) -> str:
+        return f"sqlite-{name}"
+
     def _meta(self, name: str) -> Path:
         return self._path(name).with_suffix(".json")
 
+    def exists(self, name: str) -> bool:
+        return self._path(name).exists() and self._meta(name).exists()
+
     def restore(self, name: str) -> dict[str, Any] | None:
         path, meta = self._path(name), self._meta(name)
-        if not (path.exists() and meta.exists()):
+        if not self.exists(name):
             return None
         connection.ensure_connection()
         source = sqlite3.connect(path)
@@ -121,7 +153,13 @@ class _PostgresStore:
         return connection.settings_dict["NAME"]
 
     def _template(self, name: str) -> str:
-        return f"{self._test_db[:36]}_tpl_{name}_{self.key}"
+        # One template for all xdist workers: test_x_gw0 and test_x_gw1 both copy test_x_tpl_*.
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        shared = self._test_db.removesuffix(f"_{worker}") if worker else self._test_db
+        return f"{shared[:36]}_tpl_{name}_{self.key}"
+
+    def lock_name(self, name: str) -> str:
+        return f"pg-{self._template(name)}"
 
     def _meta(self, name: str) -> Path:
         return cache_dir() / f"pg-{self._template(name)}.json"
@@ -131,12 +169,15 @@ class _PostgresStore:
             cursor.execute("SELECT datname FROM pg_database")
             return [row[0] for row in cursor.fetchall() if row[0].startswith(prefix)]
 
+    def exists(self, name: str) -> bool:
+        template = self._template(name)
+        return self._meta(name).exists() and template in self._databases(template)
+
     def restore(self, name: str) -> dict[str, Any] | None:
         template, meta = self._template(name), self._meta(name)
-        if not meta.exists() or template not in self._databases(template):
+        if not self.exists(name):
             return None
-        connection.close()
-        with connection._nodb_cursor() as cursor:
+        with _alone_in(self._test_db) as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{self._test_db}"')
             cursor.execute(f'CREATE DATABASE "{self._test_db}" TEMPLATE "{template}"')
         _clear_caches()
@@ -147,8 +188,7 @@ class _PostgresStore:
 
         template = self._template(name)
         prefix = template.removesuffix(self.key)
-        connection.close()
-        with connection._nodb_cursor() as cursor:
+        with _alone_in(self._test_db) as cursor:
             for stale in self._databases(prefix):
                 if stale != template:
                     cursor.execute(f'DROP DATABASE IF EXISTS "{stale}"')
@@ -156,6 +196,26 @@ class _PostgresStore:
             with contextlib.suppress(DatabaseError):
                 cursor.execute(f'CREATE DATABASE "{template}" TEMPLATE "{self._test_db}"')
         _write_json(self._meta(name), meta)
+
+
+@contextlib.contextmanager
+def _alone_in(database: str) -> Iterator[Any]:
+    """Yield a cursor outside database once no session of ours is left in it (PostgreSQL).
+
+    DROP DATABASE and CREATE DATABASE ... TEMPLATE need the database to themselves: this
+    process's other connections to it (the test mirrors, the pivot's worker threads kept open
+    by CONN_MAX_AGE) are closed or ended first.
+    """
+    from django.db import connections
+
+    connections.close_all()
+    with connection._nodb_cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid()",
+            [database],
+        )
+        yield cursor
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
@@ -166,6 +226,12 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
 
 
 class _NoStore:
+    def lock_name(self, name: str) -> str:
+        return f"none-{name}-{os.getpid()}"
+
+    def exists(self, name: str) -> bool:
+        return False
+
     def restore(self, name: str) -> dict[str, Any] | None:
         return None
 
@@ -206,12 +272,84 @@ def build_demo() -> dict[str, Any]:
     }
 
 
-def ensure(name: str, build: Any) -> dict[str, Any]:
+def ensure(name: str, build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """Bring the test database to the named template: copy it in if kept, else build and keep."""
     kept = store()
-    meta = kept.restore(name)
-    if meta is not None:
+    with _locked(kept.lock_name(name)):
+        meta = kept.restore(name)
+        if meta is not None:
+            return meta
+        meta = build()
+        kept.save(name, meta)
         return meta
-    meta = build()
-    kept.save(name, meta)
-    return meta
+
+
+def _use_test_name() -> tuple[Any, str, bool]:
+    """Point the connection at the test database's name; return teardown_databases' entry."""
+    old_name = connection.settings_dict["NAME"]
+    test_name = connection.creation._get_test_db_name()
+    connection.close()
+    settings.DATABASES[connection.alias]["NAME"] = test_name
+    connection.settings_dict["NAME"] = test_name
+    return (connection, old_name, True)
+
+
+def _point_mirrors() -> None:
+    """Point the test mirrors of default at its test database, as setup_databases does."""
+    from django.db import connections
+
+    for alias in connections:
+        if connections[alias].settings_dict.get("TEST", {}).get("MIRROR") == connection.alias:
+            connections[alias].creation.set_as_test_mirror(connection.settings_dict)
+
+
+def setup_base(verbosity: int) -> list[tuple[Any, str, bool]]:
+    """Create the test database holding the base world; return what teardown_databases takes.
+
+    A kept base is copied straight into a new test database (no migrations); otherwise the
+    database is migrated and the base built and kept, under the lock, for the other workers.
+    """
+    from django.test.utils import setup_databases
+
+    kept = store()
+    with _locked(kept.lock_name("base")):
+        if kept.exists("base"):
+            entry = _use_test_name()
+            kept.restore("base")
+            _point_mirrors()
+            return [entry]
+        old_config = setup_databases(verbosity=verbosity, interactive=False, aliases={"default"})
+        kept.save("base", build_base())
+        return old_config
+
+
+def teardown(old_config: list[tuple[Any, str, bool]], verbosity: int) -> None:
+    """Drop the test database; on PostgreSQL first end this run's sessions left in it.
+
+    Connections opened by threads of this process (kept open by CONN_MAX_AGE) would make
+    DROP DATABASE fail with "being accessed by other users".
+    """
+    from django.test.utils import teardown_databases
+
+    if connection.vendor == "postgresql":
+        with _alone_in(connection.settings_dict["NAME"]):
+            pass
+    connection.close()
+    teardown_databases(old_config, verbosity=verbosity)
+
+
+def prebuild(name: str, build: Callable[[], dict[str, Any]]) -> bool:
+    """Build and keep a template now unless kept or being built; the database stays the base.
+
+    Run by a worker at its start, so that the others run tests meanwhile instead of waiting
+    for the first test that needs it. Return whether this process built it.
+    """
+    kept = store()
+    if isinstance(kept, _NoStore):
+        return False
+    with _locked(kept.lock_name(name), wait=False) as held:
+        if not held or kept.exists(name):
+            return False
+        kept.save(name, build())
+    ensure("base", build_base)
+    return True

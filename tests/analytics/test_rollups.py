@@ -9,14 +9,14 @@ from decimal import Decimal
 import pytest
 
 from phongtrao.analytics import engine
-from phongtrao.analytics.models import Rollup
+from phongtrao.analytics.models import PeopleRollup, Rollup
 from phongtrao.analytics.query import periods_parse, pivot, pivot_table
-from phongtrao.analytics.rollups import decompose, rollups_active
+from phongtrao.analytics.rollups import decompose, rollups_active, rollups_install
 from phongtrao.datavalues.periods import Period, PeriodKind
 from phongtrao.orgunits.models import OrgUnit
 from phongtrao.registries import models as m
 
-from .conftest import group, person, propaganda
+from .conftest import episode, group, person, propaganda
 
 ADDITIVE = [
     "propaganda_rounds",
@@ -218,3 +218,123 @@ def test_a_commune_question_reads_the_records(commune, django_assert_max_num_que
     district = OrgUnit.objects.get(pk=commune.parent_id)
     cells = pivot(indicators=["propaganda_rounds"], units=[district], periods=periods_parse("2023"))
     assert cells[0].value is None  # the roll-up (emptied above) answers for districts
+
+
+PEOPLE = ["persons_managed_educated", "rehab_participants", "rehab_quit"]
+
+
+def _people_rows():
+    return sorted(
+        PeopleRollup.objects.values_list(
+            "source", "ident", "grain", "anchor", "year", "person_id", "rows"
+        )
+    )
+
+
+@pytest.mark.django_db
+def test_the_people_rollup_follows_every_kind_of_edit(
+    monkeypatch, ha_giang, commune, sibling_commune, far_commune, other_district
+):
+    rng = random.Random(2024)  # noqa: S311
+    communes = [commune, sibling_commune, far_commune]
+    people = [person(rng.choice(communes), f"Người {i}") for i in range(25)]
+
+    def day():
+        return date(2012, 1, 1) + timedelta(days=rng.randrange(4000))
+
+    def later(start):
+        return None if rng.random() < 0.25 else start + timedelta(days=rng.randrange(0, 1500))
+
+    for _ in range(60):  # the same person often in two communes or districts
+        start = day()
+        episode(rng.choice(communes), rng.choice(people), start, later(start))
+    rounds = []
+    for _ in range(8):
+        start = day()
+        rounds.append(
+            m.RehabRound.objects.create(orgunit=rng.choice(communes), start=start, end=later(start))
+        )
+    for round_ in rounds:
+        for who in rng.sample(people, 6):
+            m.RehabEnrolment.objects.create(
+                round=round_, person=who, outcome=rng.choice(["tu_bo", "tai_nghien", "bo_cuoc"])
+            )
+    # Edits of every kind: moved, redated, reopened, re-personed, bulk-updated, deleted, and a
+    # round moved and redated under its enrolments.
+    episodes = list(m.ManagementEpisode.objects.order_by("pk"))
+    episodes[0].orgunit = far_commune
+    episodes[0].save()
+    episodes[1].end = None
+    episodes[1].save()
+    episodes[2].person = people[0]
+    episodes[2].save()
+    m.ManagementEpisode.objects.filter(pk__in=[e.pk for e in episodes[3:9]]).update(
+        start=date(2016, 2, 29)
+    )
+    m.ManagementEpisode.objects.filter(pk__in=[e.pk for e in episodes[10:15]]).delete()
+    rounds[0].orgunit = far_commune
+    rounds[0].start = date(2015, 12, 31)
+    rounds[0].save()
+    m.RehabEnrolment.objects.filter(round=rounds[1]).update(outcome="tu_bo")
+    enrolment = m.RehabEnrolment.objects.filter(round=rounds[2]).first()
+    enrolment.round = (
+        rounds[3] if not rounds[3].enrolments.filter(person=enrolment.person) else rounds[4]
+    )
+    enrolment.save()
+    m.RehabEnrolment.objects.filter(round=rounds[5]).delete()
+    rounds[5].delete()
+    kept = _people_rows()
+    assert kept
+    assert not PeopleRollup.objects.filter(rows__lte=0).exists()  # gone people are deleted
+
+    districts = [commune.parent, other_district]
+    periods = [
+        *periods_parse("2012:2023"),
+        Period(PeriodKind.RANGE, date(2014, 1, 1), date(2017, 12, 31)),
+    ]
+    for units in ([ha_giang], districts):
+        table = pivot_table(indicators=PEOPLE, units=units, periods=periods)
+        with monkeypatch.context() as patch:
+            patch.setattr(engine, "people_rollup_usable", lambda *args: False)
+            raw = pivot_table(indicators=PEOPLE, units=units, periods=periods)
+        assert [c.value for c in table.cells] == [c.value for c in raw.cells]
+        assert [t.value for t in table.totals] == [t.value for t in raw.totals]
+        assert any(c.value for c in table.cells)
+    # What the triggers kept is what filling from the records gives.
+    rollups_install()
+    assert _people_rows() == kept
+
+
+@pytest.mark.django_db
+def test_people_are_read_from_the_rollup_for_whole_years(commune, far_commune):
+    who = person(commune)
+    episode(commune, who, date(2021, 5, 1), date(2023, 2, 1))
+    episode(far_commune, who, date(2022, 1, 1))  # open: counted from 2022 on
+    province = OrgUnit.objects.get(pk=commune.parent.parent_id)
+    years = periods_parse("2020:2024")
+    assert PeopleRollup.objects.filter(anchor=province.path, grain="y").count() == 3
+    PeopleRollup.objects.filter(anchor=province.path, grain="y", year=2021).delete()
+    cells = pivot(indicators=["persons_managed_educated"], units=[province], periods=years)
+    # 2021 now reads the emptied roll-up; 2022-2024 the open span.
+    assert [c.value for c in cells] == [None, None, 1, 1, 1]
+    table = pivot_table(indicators=["persons_managed_educated"], units=[province], periods=years)
+    assert table.total("persons_managed_educated", org=province).value == 1
+    quarter = pivot(
+        indicators=["persons_managed_educated"], units=[province], periods=periods_parse("2021Q3")
+    )
+    assert quarter[0].value == 1  # not whole years: from the records
+
+
+@pytest.mark.django_db
+def test_a_span_ending_before_it_began_reads_the_records_over_several_years(monkeypatch, commune):
+    who = person(commune)
+    record = episode(commune, who, date(2020, 5, 1), date(2021, 1, 1))
+    m.ManagementEpisode.objects.filter(pk=record.pk).update(end=date(2019, 3, 1))  # no clean
+    province = OrgUnit.objects.get(pk=commune.parent.parent_id)
+    periods = [
+        *periods_parse("2019:2020"),
+        Period(PeriodKind.RANGE, date(2019, 1, 1), date(2020, 12, 31)),
+    ]
+    cells = pivot(indicators=["persons_managed_educated"], units=[province], periods=periods)
+    # The records count it only for a period reaching over both years.
+    assert [c.value for c in cells] == [None, None, 1]

@@ -5,6 +5,7 @@ from django.db import connections
 from django.db.models.signals import post_migrate, pre_migrate
 
 INSTALLING_MIGRATION = "0003_rollup_sqlite"
+PEOPLE_MIGRATION = "0004_people_rollup"
 _paused: set[str] = set()
 
 
@@ -12,12 +13,16 @@ def _pause_rollups(sender: AppConfig, using: str, plan: Any = None, **kwargs: An
     # SQLite alters a table by copying it into a new one, which its row triggers (whose bodies
     # name the registry, unit and roll-up tables) do not survive: they are dropped for the
     # migration and put back, with the roll-ups refilled, once it is done.
-    from .rollups import rollups_active, rollups_uninstall
+    from django.db.migrations.recorder import MigrationRecorder
+
+    from .rollups import rollups_present, rollups_uninstall
 
     connection = connections[using]
-    if connection.vendor != "sqlite" or not plan or not rollups_active():
+    if connection.vendor != "sqlite" or not plan or not rollups_present(connection):
         return
-    rollups_uninstall(connection)
+    applied = MigrationRecorder(connection).applied_migrations()
+    people = (sender.label, PEOPLE_MIGRATION) in applied  # its table exists
+    rollups_uninstall(connection, people=None if people else False)
     _paused.add(using)
 
 
@@ -31,7 +36,8 @@ def _resume_rollups(sender: AppConfig, using: str, **kwargs: Any) -> None:
     _paused.discard(using)
     applied = MigrationRecorder(connections[using]).applied_migrations()
     if (sender.label, INSTALLING_MIGRATION) in applied:  # not migrated back before it
-        rollups_install(connections[using])
+        people = (sender.label, PEOPLE_MIGRATION) in applied
+        rollups_install(connections[using], people=None if people else False)
 
 
 class AnalyticsConfig(AppConfig):

@@ -6,8 +6,9 @@ targets at once. Periods travel as a small VALUES table joined on dates, so one 
 for all periods at once; stocks are counted from a histogram of founding and dissolution dates
 against the periods' ends; people are counted once per period with one bit per period
 (PostgreSQL). The country, provinces and districts are read from the roll-ups the database
-(PostgreSQL or SQLite) keeps current with triggers in the writing transaction (`rollups`).
-Nothing waits for a rebuild: a value saved a moment ago is in the next answer.
+(PostgreSQL or SQLite) keeps current with triggers in the writing transaction (`rollups`),
+people of whole years from the people roll-up. Nothing waits for a rebuild: a value saved a
+moment ago is in the next answer.
 
 The SQL is put together from this code's table and column names and constants only; every
 value travels as a parameter (hence the `noqa: S608` marks).
@@ -40,7 +41,14 @@ from .aggregate import (
     TimeAggregation,
     to_decimal,
 )
-from .rollups import rollup_query, rollup_usable, rollup_usable_for_values, values_rollup_query
+from .rollups import (
+    people_rollup_query,
+    people_rollup_usable,
+    rollup_query,
+    rollup_usable,
+    rollup_usable_for_values,
+    values_rollup_query,
+)
 from .sources import Agg, Measure, Shape, Source
 
 # IN lists longer than this are left to the prefix filter and a check in Python.
@@ -312,14 +320,24 @@ def source_query(
 ) -> SourceResult:
     """Return the measures of one source for every key of grouping and every slot.
 
-    The country, provinces and districts are read from the roll-up where the database keeps one;
-    people are counted with one bit per period where the periods allow it (PostgreSQL);
-    everything else is read from the records.
+    The country, provinces and districts are read from the roll-ups where the database keeps
+    them (people of whole years from the people roll-up); elsewhere people are counted with one
+    bit per period where the periods allow it (PostgreSQL); everything else is read from the
+    records.
     """
     if not slots or not measures:
         return {}
     if not breakdown and rollup_usable(source, grouping.paths):
         return rollup_query(
+            source, measures, grouping.paths, grouping.length is None, slots, UNION_KEY
+        )
+    if (
+        source.shape is Shape.SPAN
+        and not breakdown
+        and not need_rows
+        and people_rollup_usable(source, grouping.paths, slots)
+    ):
+        return people_rollup_query(
             source, measures, grouping.paths, grouping.length is None, slots, UNION_KEY
         )
     if source.shape is Shape.STOCK:

@@ -96,3 +96,31 @@ class ValueRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.element_id} {self.anchor} {self.period_start}..{self.period_end}"
+
+
+class PeopleRollup(models.Model):
+    """The people of the span registries by province and district and year, kept by the database.
+
+    One row per (registry, identity, province or district, year, person) the person is in a
+    span of that year there; `rows` counts the spans, and a row whose spans are all gone is
+    deleted, so counting people is counting rows. Kept like `Rollup` by triggers, it counts a
+    person once however many spans, communes or districts they have within the unit.
+    """
+
+    source = models.CharField(max_length=32)
+    ident = models.CharField(max_length=64, blank=True)  # "": every span; an outcome: only it
+    # y: a year of a closed span; o: an open span, from that year on; x: a span that ended in
+    # a year before the one it started in (a bulk edit skips `clean`), kept from that year.
+    grain = models.CharField(max_length=1)
+    anchor = models.CharField(max_length=255)  # a unit's path at depth 1 or 2
+    year = models.IntegerField()
+    person_id = models.BigIntegerField()
+    rows = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "người cộng sẵn theo năm"
+        verbose_name_plural = "người cộng sẵn theo năm"
+        # As for Rollup, its unique index is made with the triggers.
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.anchor} {self.grain}{self.year}: {self.person_id}"

@@ -11,8 +11,11 @@ into whole years, whole months and single days (`decompose`), and a stock at a d
 of every event up to that day. PostgreSQL runs the triggers once per statement, SQLite once
 per row; both write the same events to the same tables, so both answer the same way.
 
-Distinct counts of people cannot be added up and are always read from the records; so are
-breakdowns, and every question about communes (whose records are few).
+Distinct counts of people cannot be added up; they are kept apart, one row per person, span
+registry, province or district and year (`analytics_peoplerollup`), by triggers on the span
+tables (and on the rehab rounds, whose dates and unit are their enrolments'), so that people
+of whole years are counted from index entries, each person once. Other periods, breakdowns,
+and every question about communes (whose records are few) are read from the records.
 
 The SQL is put together from this code's table and column names and constants only; every
 value travels as a parameter (hence the `noqa: S608` marks).
@@ -24,6 +27,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -33,11 +37,13 @@ from django.db import connection
 from phongtrao.core.replicas import read_connection
 
 from .aggregate import to_decimal
-from .sources import Agg, Measure, Shape, Source, registry_sources
+from .sources import Agg, Measure, Shape, Source, Spans, registry_sources
 
 EPOCH = date(1, 1, 1)
 KEY_INDEX = "analytics_rollup_key"
 VALUES_KEY_INDEX = "analytics_valuerollup_key"
+PEOPLE_KEY_INDEX = "analytics_peoplerollup_key"
+PEOPLE_GONE_INDEX = "analytics_peoplerollup_gone"  # the rows a removal left at 0
 GRAINS = (("y", "year"), ("m", "month"), ("d", "day"))
 ANCHOR_SEGMENTS = (2, 3)  # "2008/02/" (a province), "2008/02/024/" (a district)
 COUNTRY_SEGMENTS = 1  # "2008/": the country, read as the sum of its provinces' rows
@@ -59,6 +65,21 @@ def _units_table() -> str:
 def rollup_sources() -> list[Source]:
     """Return the sources kept in the roll-up: those whose figures add up."""
     return [s for s in registry_sources().values() if s.events]
+
+
+def people_sources() -> list[Source]:
+    """Return the sources whose people are kept in the people roll-up (spans)."""
+    return [s for s in registry_sources().values() if s.spans]
+
+
+def _people_table() -> str:
+    from .models import PeopleRollup
+
+    return PeopleRollup._meta.db_table
+
+
+def _rollup_tables() -> list[str]:
+    return [_table(), _values_table(), _people_table()]
 
 
 # ---- maintenance ---------------------------------------------------------------------------
@@ -142,6 +163,76 @@ def _values_apply_sql(vendor: str, rows_from: str, sign: int) -> str:
     )
 
 
+def _year_sql(vendor: str, day: str) -> str:
+    if vendor == "postgresql":
+        return f"CAST(EXTRACT(YEAR FROM {day}) AS INTEGER)"
+    return f"CAST(substr({day}, 1, 4) AS INTEGER)"  # ISO text
+
+
+DIGITS = "(" + " UNION ALL ".join(f"SELECT {d} AS n" for d in range(10)) + ")"
+
+
+def _years_sql(vendor: str) -> tuple[str, str, str]:
+    """Return (FROM items, condition, year) spelling the years sp.y0..sp.y1 of each span.
+
+    PostgreSQL has generate_series; a SQLite trigger allows no CTE, so the years are the
+    span's first year plus a four-digit offset, each digit bounded by the span's length as soon
+    as it is chosen (CROSS JOIN keeps the digits in that order): a span of n years reads
+    about 40 + n digit rows, not 10.000.
+    """
+    if vendor == "postgresql":
+        return " CROSS JOIN LATERAL generate_series(sp.y0, sp.y1) AS c(year)", "TRUE", "c.year"
+    items, bounds, offset = "", [], ""
+    for digit, weight in (("d3", 1000), ("d2", 100), ("d1", 10), ("d0", 1)):
+        items += f" CROSS JOIN {DIGITS} {digit}"
+        offset += f"{' + ' if offset else ''}{weight} * {digit}.n"
+        bounds.append(f"sp.y0 + {offset} <= sp.y1")
+    return items, " AND ".join(bounds), f"sp.y0 + {offset}"
+
+
+def _spans_sql(vendor: str, spans: Spans, rows_from: str) -> str:
+    """Return a SELECT of the spans of rows_from: (unit_id, who, ident, grain, y0, y1).
+
+    A closed span is in every year from its first to its last (grain y); an open one is
+    counted from its first year on (o), and a span ending in a year before its first (x) only
+    by periods reaching over both: these two are written once, at their first year.
+    """
+    first, last = _year_sql(vendor, spans.start), _year_sql(vendor, spans.end)
+    grain = f"CASE WHEN {spans.end} IS NULL THEN 'o' WHEN {last} < {first} THEN 'x' ELSE 'y' END"
+    until = f"CASE WHEN {spans.end} IS NOT NULL AND {last} > {first} THEN {last} ELSE {first} END"
+    return " UNION ALL ".join(
+        f"SELECT {spans.unit} AS unit_id, {spans.who} AS who, CAST('{ident}' AS TEXT) AS ident, "  # noqa: S608
+        f"{grain} AS grain, {first} AS y0, {until} AS y1 "
+        f"FROM {rows_from} t {spans.joins}" + (f" WHERE {where}" if where else "")
+        for ident, where in spans.idents
+    )
+
+
+def _people_apply_sql(vendor: str, source: Source, spans: Spans, rows_from: str, sign: int) -> str:
+    """Return the statements adding (1) or removing (-1) the people of rows_from's spans."""
+    table = _people_table()
+    years_from, years_where, year = _years_sql(vendor)
+    anchor = _anchor_sql(vendor, "u.path")
+    keys = (
+        f"FROM ({_spans_sql(vendor, spans, rows_from)}) sp "
+        f"JOIN {_units_table()} u ON u.id = sp.unit_id CROSS JOIN {LEVEL_TABLE} a{years_from} "
+        f"WHERE {anchor} IS NOT NULL AND {years_where}"
+    )
+    upsert = (
+        f"INSERT INTO {table} (source, ident, grain, anchor, year, person_id, rows) "  # noqa: S608
+        f"SELECT '{source.name}', sp.ident, sp.grain, {anchor}, {year}, sp.who, SUM({sign}) "
+        f"{keys} GROUP BY 1, 2, 3, 4, 5, 6 "
+        "ON CONFLICT (source, ident, grain, anchor, year, person_id) DO UPDATE SET "
+        f"rows = {table}.rows + EXCLUDED.rows"
+    )
+    if sign > 0:
+        return upsert
+    # A person no longer in any span of the unit and year is no longer counted there. Only a
+    # removal brings a row to 0, so the rows at 0 are exactly those: no join back to the
+    # removed spans (which PostgreSQL planned as a nested loop, quadratic in a bulk delete).
+    return f"{upsert}; DELETE FROM {table} WHERE rows = 0 AND source = '{source.name}'"  # noqa: S608
+
+
 def _unit_column(source: Source) -> str:
     # The unit column of the source's own table (every registry record has `orgunit`).
     return source.unit.split(".", 1)[1]
@@ -152,6 +243,7 @@ def _function(source: Source) -> str:
 
 
 VALUES_FUNCTION = "analytics_rollup_values"
+PEOPLE_FUNCTION = "analytics_people"
 
 
 def _values_table() -> str:
@@ -172,14 +264,27 @@ def _data_value_places() -> int:
     return DataValue._meta.get_field("value").decimal_places
 
 
-def _kept() -> list[tuple[str, str, Any]]:
-    """Return (trigger name, table, statement maker) for every table the roll-ups follow.
+@dataclass(frozen=True)
+class Kept:
+    """A table the roll-ups follow: its triggers' name and the statement maker.
 
-    The maker takes (vendor, rows_from, sign) and returns the statement that adds or removes
-    the events of rows_from.
+    The maker takes (vendor, rows_from, sign) and returns the statements (separated by ";")
+    that add (sign 1) or remove (-1) the events of rows_from. fill: the roll-up is filled from
+    this table's rows when installed (False where another table's rows give the same events).
     """
-    kept: list[tuple[str, str, Any]] = [
-        (
+
+    name: str
+    table: str
+    make: Any
+    fill: bool = True
+
+
+def _kept(people: bool | None = None) -> list[Kept]:
+    """Return the tables the roll-ups follow: all, only the people's (True), or the others."""
+    if people is not None:
+        return [k for k in _kept() if k.name.startswith(PEOPLE_FUNCTION) is people]
+    kept = [
+        Kept(
             _function(source),
             source.table,
             lambda vendor, rows_from, sign, source=source: _apply_sql(
@@ -188,7 +293,19 @@ def _kept() -> list[tuple[str, str, Any]]:
         )
         for source in rollup_sources()
     ]
-    kept.append((VALUES_FUNCTION, _data_values_table(), _values_apply_sql))
+    kept.append(Kept(VALUES_FUNCTION, _data_values_table(), _values_apply_sql))
+    kept += [
+        Kept(
+            f"{PEOPLE_FUNCTION}_{spans.name}",
+            spans.table,
+            lambda vendor, rows_from, sign, source=source, spans=spans: _people_apply_sql(
+                vendor, source, spans, rows_from, sign
+            ),
+            fill=spans.fill,
+        )
+        for source in people_sources()
+        for spans in source.spans
+    ]
     return kept
 
 
@@ -235,7 +352,8 @@ def _sqlite_triggers(name: str, table: str, make: Any) -> list[str]:
     columns = _used_columns(table, make("sqlite", table, 1))
 
     def row(alias: str) -> str:
-        return "(SELECT " + ", ".join(f"{alias}.{c} AS {c}" for c in columns) + ")"
+        # Quoted: a column may be named by a keyword (a span's "end").
+        return "(SELECT " + ", ".join(f'{alias}."{c}" AS "{c}"' for c in columns) + ")"
 
     remove, add = make("sqlite", row("OLD"), -1), make("sqlite", row("NEW"), 1)
     statements = []
@@ -253,10 +371,10 @@ def _sqlite_triggers(name: str, table: str, make: Any) -> list[str]:
     return statements
 
 
-def install_sql(vendor: str) -> list[str]:
+def install_sql(vendor: str, people: bool | None = None) -> list[str]:
     """Return the statements creating the triggers (and PostgreSQL's trigger functions)."""
     triggers = _postgres_triggers if vendor == "postgresql" else _sqlite_triggers
-    return [statement for kept in _kept() for statement in triggers(*kept)]
+    return [statement for k in _kept(people) for statement in triggers(k.name, k.table, k.make)]
 
 
 def _key_index_sql(vendor: str) -> list[str]:
@@ -269,44 +387,68 @@ def _key_index_sql(vendor: str) -> list[str]:
         f"CREATE UNIQUE INDEX IF NOT EXISTS {VALUES_KEY_INDEX} ON {_values_table()} "
         "(element_id, anchor, period_start, period_end)"
         + (" INCLUDE (rows, total)" if covering else ""),
+        # Rows whose spans are gone are deleted: counting people is counting index entries.
+        f"CREATE UNIQUE INDEX IF NOT EXISTS {PEOPLE_KEY_INDEX} ON {_people_table()} "
+        "(source, ident, grain, anchor, year, person_id)",
+        # Empty but for the statement that is removing people: their rows at 0 found at once.
+        f"CREATE INDEX IF NOT EXISTS {PEOPLE_GONE_INDEX} ON {_people_table()} (source) "
+        "WHERE rows = 0",
     ]
 
 
-def rollups_install(schema_connection: Any = None) -> None:
-    """Create the triggers and fill the roll-ups from the records (PostgreSQL and SQLite)."""
+def rollups_install(schema_connection: Any = None, *, people: bool | None = None) -> None:
+    """Create the triggers and fill the roll-ups from the records (PostgreSQL and SQLite).
+
+    people: None installs every roll-up, True only the people's, False all but the people's
+    (the migrations before the people roll-up existed).
+    """
     conn = schema_connection or connection
     vendor = conn.vendor
     if vendor not in ("postgresql", "sqlite"):
         return
+    tables = _rollup_tables()
+    indexes = _key_index_sql(vendor)
+    if people is not None:
+        tables = [t for t in tables if (t == _people_table()) is people]
+        indexes = [i for i in indexes if (_people_table() in i) is people]
     with conn.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {_table()}")  # noqa: S608
-        cursor.execute(f"DELETE FROM {_values_table()}")  # noqa: S608
-        for statement in _key_index_sql(vendor):
+        for table in tables:
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+        for statement in indexes:
             cursor.execute(statement)
-        for statement in install_sql(vendor):
+        for statement in install_sql(vendor, people):
             cursor.execute(statement)
-        for _, table, make in _kept():
-            cursor.execute(make(vendor, table, 1))
+        for kept in _kept(people):
+            if kept.fill:
+                cursor.execute(kept.make(vendor, kept.table, 1))
     _installed.clear()
 
 
-def rollups_uninstall(schema_connection: Any = None) -> None:
-    """Drop the triggers and empty the roll-ups; the figures then come from the records."""
+def rollups_uninstall(schema_connection: Any = None, *, people: bool | None = None) -> None:
+    """Drop the triggers and empty the roll-ups; the figures then come from the records.
+
+    people: as for `rollups_install`.
+    """
     conn = schema_connection or connection
     vendor = conn.vendor
     if vendor not in ("postgresql", "sqlite"):
         return
+    tables = _rollup_tables()
+    indexes = [KEY_INDEX, VALUES_KEY_INDEX, PEOPLE_KEY_INDEX, PEOPLE_GONE_INDEX]
+    if people is not None:
+        tables = [t for t in tables if (t == _people_table()) is people]
+        indexes = [i for i in indexes if (i in (PEOPLE_KEY_INDEX, PEOPLE_GONE_INDEX)) is people]
     with conn.cursor() as cursor:
-        for name, table, _ in _kept():
-            on = f" ON {table}" if vendor == "postgresql" else ""
+        for kept in _kept(people):
+            on = f" ON {kept.table}" if vendor == "postgresql" else ""
             for suffix in TRIGGER_SUFFIXES:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name}_{suffix}{on}")
+                cursor.execute(f"DROP TRIGGER IF EXISTS {kept.name}_{suffix}{on}")
             if vendor == "postgresql":
-                cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
-        for index in (KEY_INDEX, VALUES_KEY_INDEX):
+                cursor.execute(f"DROP FUNCTION IF EXISTS {kept.name}()")
+        for index in indexes:
             cursor.execute(f"DROP INDEX IF EXISTS {index}")
-        cursor.execute(f"DELETE FROM {_table()}")  # noqa: S608
-        cursor.execute(f"DELETE FROM {_values_table()}")  # noqa: S608
+        for table in tables:
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608
     _installed.clear()
 
 
@@ -341,6 +483,18 @@ def values_insert_batched() -> Iterator[None]:
         cursor.execute(insert_trigger[1])
 
 
+def rollups_present(conn: Any) -> bool:
+    """Return whether any roll-up trigger exists on this SQLite database."""
+    triggers = [f"{k.name}_{suffix}" for k in _kept() for suffix in TRIGGER_SUFFIXES]
+    with conn.cursor() as cursor:
+        cursor.execute(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' "  # noqa: S608
+            f"AND name IN ({', '.join(['%s'] * len(triggers))})",
+            triggers,
+        )
+        return bool(cursor.fetchone()[0])
+
+
 def rollups_active() -> bool:
     """Return whether the roll-ups are kept on this database (their triggers exist)."""
     db = read_connection()
@@ -349,7 +503,7 @@ def rollups_active() -> bool:
         return False
     key = f"{vendor}:{db.settings_dict.get('NAME')}"
     if key not in _installed:
-        names = [name for name, _, _ in _kept()]
+        names = [kept.name for kept in _kept()]
         with db.cursor() as cursor:
             if vendor == "postgresql":
                 cursor.execute("SELECT COUNT(*) FROM pg_proc WHERE proname = ANY(%s)", [names])
@@ -485,16 +639,13 @@ def rollup_query(
     else:
         spans = [(idx, start, end) for idx, slot in enumerate(slots) for start, end in slot.ranges]
         totals = _run_totals(source, keys, spans, union_of)
-    labels = source.ident_labels() if (stock and source.ident_labels) else {}
     result: dict[tuple[str, int, str], dict[str, tuple[Decimal | None, int]]] = {}
-    for (key, idx, ident), (count, amount) in totals.items():
+    if stock:
+        _stock_values(result, source, measures, totals)
+    for (key, idx, ident), (count, amount) in totals.items() if not stock else ():
         values = result.setdefault((key, idx, ""), {})
         for measure in measures:
-            if stock:
-                label = labels.get(int(ident), ident) if ident.isdigit() else ident
-                _stock_part(values, measure, label, count)
-            else:
-                _flow_part(values, measure, ident, count, amount)
+            _flow_part(values, measure, ident, count, amount)
     for values in result.values():
         for measure in measures:
             value, count = values.get(measure.code, (None, 0))
@@ -609,14 +760,34 @@ def _flow_part(
     values[measure.code] = ((value or Decimal(0)) + part, rows + count)
 
 
-def _stock_part(
-    values: dict[str, tuple[Decimal | None, int]], measure: Measure, label: str, alive: int
+def _stock_values(
+    result: dict[tuple[str, int, str], dict[str, tuple[Decimal | None, int]]],
+    source: Source,
+    measures: Sequence[Measure],
+    totals: dict[tuple[str, int, str], list[Any]],
 ) -> None:
-    if alive <= 0 or (measure.ident is not None and measure.ident != label):
-        return
-    value, rows = values.get(measure.code, (Decimal(0), 0))
-    step = Decimal(1) if measure.agg is Agg.DISTINCT else Decimal(alive)
-    values[measure.code] = ((value or Decimal(0)) + step, rows + alive)
+    """Put each stock measure of every (key, slot) in result, from the counts alive per ident.
+
+    The identities alive in a cell are gathered first, then each measure is read from them
+    once per cell (not once per identity and measure: a country question has thousands).
+    """
+    labels = source.ident_labels() if source.ident_labels else {}
+    alive: dict[tuple[str, int], dict[str, list[int]]] = defaultdict(dict)  # label -> counts
+    for (key, idx, ident), (count, _amount) in totals.items():
+        label = labels.get(int(ident), ident) if ident.isdigit() else ident
+        result.setdefault((key, idx, ""), {})
+        if count > 0:
+            alive[(key, idx)].setdefault(label, []).append(count)
+    for (key, idx), by_label in alive.items():
+        values = result[(key, idx, "")]
+        everyone = [count for counts in by_label.values() for count in counts]
+        for measure in measures:
+            counts = everyone if measure.ident is None else by_label.get(measure.ident, [])
+            if not counts:
+                continue
+            rows = sum(counts)
+            step = len(counts) if measure.agg is Agg.DISTINCT else rows
+            values[measure.code] = (Decimal(step), rows)
 
 
 def values_rollup_query(
@@ -657,3 +828,136 @@ def values_rollup_query(
             total = to_decimal(total, places) or Decimal(0)
             found[key] = (old_count + int(count or 0), old_total + total)
     return found
+
+
+# ---- people ----------------------------------------------------------------------------------
+
+
+def _whole_years(slot: Any) -> tuple[int, int] | None:
+    """Return (first, last) year of a slot made of whole calendar years, else None."""
+    if not slot.single:
+        return None
+    start, end = slot.start, slot.end
+    if (start.month, start.day) != (1, 1) or (end.month, end.day) != (12, 31):
+        return None
+    return start.year, end.year
+
+
+def people_rollup_usable(source: Source, paths: Sequence[str], slots: Sequence[Any]) -> bool:
+    """Return whether the people roll-up can answer: whole years, provinces or districts."""
+    return (
+        bool(source.spans)
+        and bool(paths)
+        and bool(slots)
+        and all(p.count("/") in ANCHOR_SEGMENTS for p in paths)
+        and all(_whole_years(slot) is not None for slot in slots)
+        and rollups_active()
+        and not (_reaches_over(slots) and _has_reversed(source, paths))
+    )
+
+
+def _reaches_over(slots: Sequence[Any]) -> bool:
+    return any(slot.start.year != slot.end.year for slot in slots)
+
+
+def _has_reversed(source: Source, paths: Sequence[str]) -> bool:
+    # A span ending in a year before it started counts only for periods reaching over both
+    # years: a period of several years then reads the records.
+    anchors = sorted(set(paths))
+    sql = (
+        f"SELECT 1 FROM {_people_table()} WHERE source = %s AND grain = 'x' "  # noqa: S608
+        f"AND anchor IN ({', '.join(['%s'] * len(anchors))}) LIMIT 1"
+    )
+    with read_connection().cursor() as cursor:
+        cursor.execute(sql, [source.name, *anchors])
+        return cursor.fetchone() is not None
+
+
+def people_rollup_query(
+    source: Source,
+    measures: Sequence[Measure],
+    paths: Sequence[str],
+    union: bool,
+    slots: Sequence[Any],
+    union_key: str,
+) -> dict[tuple[str, int, str], dict[str, tuple[Decimal | None, int]]]:
+    """Return the people of a source for each path (or their union) and slot (whole years).
+
+    A person counts in a slot when one of their closed spans has a year in it (grain y) or one
+    of their open spans began by its last year (grain o). With one year per slot and one key
+    per anchor, each (anchor, year, person) is one index entry of y, so those are counted
+    without DISTINCT; the few open spans are added for the people not counted already.
+    Several years or a union of units count each person once with DISTINCT.
+    """
+    idents = sorted({m.rollup_ident or "" for m in measures})
+    anchors = sorted(set(paths))
+    years = [_whole_years(slot) for slot in slots]
+    rows = ", ".join(["(%s, %s, %s)"] * len(slots))
+    p_params = [value for idx, span in enumerate(years) if span for value in (idx, *span)]
+    ident_marks, anchor_marks = ", ".join(["%s"] * len(idents)), ", ".join(["%s"] * len(anchors))
+    base = f"r.source = %s AND r.ident IN ({ident_marks}) AND r.anchor IN ({anchor_marks})"
+    base_params: list[Any] = [source.name, *idents, *anchors]
+    low = min(span[0] for span in years if span)
+    high = max(span[1] for span in years if span)
+    counts: dict[tuple[str, int, str], int] = defaultdict(int)
+    with read_connection().cursor() as cursor:
+        if not union and not _reaches_over(slots):
+            at_year: dict[int, list[int]] = defaultdict(list)
+            for idx, span in enumerate(years):
+                if span:
+                    at_year[span[0]].append(idx)
+            cursor.execute(
+                f"SELECT r.ident, r.anchor, r.year, COUNT(*) FROM {_people_table()} r "  # noqa: S608
+                f"WHERE r.grain = 'y' AND {base} "
+                "AND r.year >= %s AND r.year <= %s GROUP BY r.ident, r.anchor, r.year",
+                [*base_params, low, high],
+            )
+            for ident, anchor, year, count in cursor.fetchall():
+                for idx in at_year[year]:
+                    counts[(anchor, idx, ident)] += int(count)
+            cursor.execute(
+                f"WITH p(idx, y0, y1) AS (VALUES {rows}) "  # noqa: S608
+                "SELECT r.anchor, p.idx, r.ident, COUNT(DISTINCT r.person_id) "
+                f"FROM {_people_table()} r JOIN p ON r.year <= p.y1 "
+                f"WHERE r.grain = 'o' AND {base} AND r.year <= %s AND NOT EXISTS ("
+                f"SELECT 1 FROM {_people_table()} c WHERE c.source = r.source "
+                "AND c.ident = r.ident AND c.grain = 'y' AND c.anchor = r.anchor "
+                "AND c.year = p.y0 AND c.person_id = r.person_id) "
+                "GROUP BY r.anchor, p.idx, r.ident",
+                [*p_params, *base_params, high],
+            )
+            for anchor, idx, ident, count in cursor.fetchall():
+                counts[(anchor, idx, ident)] += int(count)
+        else:
+            key = "%s" if union else "r.anchor"
+            key_params = [union_key] if union else []
+            cursor.execute(
+                f"WITH p(idx, y0, y1) AS (VALUES {rows}) "  # noqa: S608
+                "SELECT k, idx, ident, COUNT(*) FROM ("
+                f"SELECT {key} AS k, p.idx AS idx, r.ident AS ident, r.person_id AS who "
+                f"FROM {_people_table()} r JOIN p ON r.year >= p.y0 AND r.year <= p.y1 "
+                f"WHERE r.grain = 'y' AND {base} AND r.year >= %s AND r.year <= %s "
+                f"UNION SELECT {key}, p.idx, r.ident, r.person_id "
+                f"FROM {_people_table()} r JOIN p ON r.year <= p.y1 "
+                f"WHERE r.grain = 'o' AND {base} AND r.year <= %s"
+                ") x GROUP BY k, idx, ident",
+                [
+                    *p_params,
+                    *key_params,
+                    *base_params,
+                    low,
+                    high,
+                    *key_params,
+                    *base_params,
+                    high,
+                ],
+            )
+            for k, idx, ident, count in cursor.fetchall():
+                counts[(k, idx, ident)] += int(count)
+    result: dict[tuple[str, int, str], dict[str, tuple[Decimal | None, int]]] = {}
+    for (key, idx, ident), count in counts.items():
+        values = result.setdefault((key, idx, ""), {})
+        for measure in measures:
+            if (measure.rollup_ident or "") == ident and count:
+                values[measure.code] = (Decimal(count), count)
+    return result

@@ -48,7 +48,8 @@ class Measure:
     when: str = ""  # SQL condition on the row, with %s for `params`
     params: tuple[object, ...] = ()
     ident: str | None = None  # STOCK: count only rows of this identity label (a group type)
-    rollup_ident: str | None = None  # FLOW from the roll-up: only rows of this roll-up ident
+    # From the roll-up, only rows of this ident: a FLOW's events, a SPAN's people ("" if None).
+    rollup_ident: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,26 @@ class Event:
 
 
 @dataclass(frozen=True)
+class Spans:
+    """How the rows of one table give a span registry's people: who, where, from and to.
+
+    SQL over the alias t (a row of `table`) and the tables of `joins`, which PostgreSQL and
+    SQLite both read. Each (ident, condition) of `idents` writes the spans the condition holds
+    for ("" for all) under that ident: "" counts everyone, an outcome those with it.
+    """
+
+    name: str  # the triggers' name
+    table: str
+    unit: str
+    who: str
+    start: str
+    end: str
+    joins: str = ""
+    idents: tuple[tuple[str, str], ...] = (("", ""),)
+    fill: bool = True  # False: the same spans are filled from another table's rows
+
+
+@dataclass(frozen=True)
 class Source:
     name: str
     shape: Shape
@@ -84,6 +105,7 @@ class Source:
     measures: tuple[Measure, ...] = field(default_factory=tuple)
     table: str = ""  # the table whose rows make the roll-up events
     events: tuple[Event, ...] = ()
+    spans: tuple[Spans, ...] = ()  # SPAN: the tables whose rows make the people roll-up
 
 
 def _t(model: type[Model]) -> str:
@@ -154,6 +176,7 @@ def registry_sources() -> dict[str, Source]:
     award, surrender = m.Commendation, m.Surrender
     group_types = tuple((i.code, i.group_type) for i in INDICATORS if i.group_type)
     kind_column = f"f.{_c(award, 'recipient_kind')}"
+    quit = m.RehabOutcome.QUIT.value
     sources = [
         _flow(
             "propaganda",
@@ -211,6 +234,16 @@ def registry_sources() -> dict[str, Source]:
             start=f"f.{_c(episode, 'start')}",
             end=f"f.{_c(episode, 'end')}",
             breakdown=f"f.{_c(episode, 'reason')}",
+            spans=(
+                Spans(
+                    name="episodes",
+                    table=_t(episode),
+                    unit=f"t.{_c(episode, 'orgunit')}",
+                    who=f"t.{_c(episode, 'person')}",
+                    start=f"t.{_c(episode, 'start')}",
+                    end=f"t.{_c(episode, 'end')}",
+                ),
+            ),
             measures=(
                 Measure(
                     "persons_managed_educated",
@@ -231,6 +264,35 @@ def registry_sources() -> dict[str, Source]:
             start=f"r.{_c(rround, 'start')}",
             end=f"r.{_c(rround, 'end')}",
             breakdown=f"f.{_c(enrolment, 'outcome')}",
+            # An enrolment's span is its round's: a change of either moves its people.
+            spans=(
+                Spans(
+                    name="enrolments",
+                    table=_t(enrolment),
+                    unit=f"r.{_c(rround, 'orgunit')}",
+                    who=f"t.{_c(enrolment, 'person')}",
+                    start=f"r.{_c(rround, 'start')}",
+                    end=f"r.{_c(rround, 'end')}",
+                    joins=(
+                        f"JOIN {_t(rround)} r ON r.{_c(rround, 'id')} = t.{_c(enrolment, 'round')}"
+                    ),
+                    idents=(("", ""), (quit, f"t.{_c(enrolment, 'outcome')} = '{quit}'")),
+                ),
+                Spans(
+                    name="enrolment_rounds",
+                    table=_t(rround),
+                    unit=f"t.{_c(rround, 'orgunit')}",
+                    who=f"e.{_c(enrolment, 'person')}",
+                    start=f"t.{_c(rround, 'start')}",
+                    end=f"t.{_c(rround, 'end')}",
+                    joins=(
+                        f"JOIN {_t(enrolment)} e "
+                        f"ON e.{_c(enrolment, 'round')} = t.{_c(rround, 'id')}"
+                    ),
+                    idents=(("", ""), (quit, f"e.{_c(enrolment, 'outcome')} = '{quit}'")),
+                    fill=False,
+                ),
+            ),
             measures=(
                 Measure("rehab_participants", Agg.DISTINCT, column=f"f.{_c(enrolment, 'person')}"),
                 Measure(
@@ -238,7 +300,8 @@ def registry_sources() -> dict[str, Source]:
                     Agg.DISTINCT,
                     column=f"f.{_c(enrolment, 'person')}",
                     when=f"f.{_c(enrolment, 'outcome')} = %s",
-                    params=(m.RehabOutcome.QUIT.value,),
+                    params=(quit,),
+                    rollup_ident=quit,
                 ),
             ),
         ),

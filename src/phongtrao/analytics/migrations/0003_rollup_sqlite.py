@@ -6,7 +6,7 @@ def install(apps, schema_editor):
     # replaced by the portable SQL (the same events) and its roll-ups refilled.
     from phongtrao.analytics.rollups import rollups_install
 
-    rollups_install(schema_editor.connection)
+    rollups_install(schema_editor.connection, people=False)
 
 
 def uninstall(apps, schema_editor):
@@ -15,7 +15,7 @@ def uninstall(apps, schema_editor):
         return
     from phongtrao.analytics.rollups import rollups_uninstall
 
-    rollups_uninstall(schema_editor.connection)
+    rollups_uninstall(schema_editor.connection, people=False)
 
 
 class Migration(migrations.Migration):

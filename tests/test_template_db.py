@@ -1,0 +1,33 @@
+"""The test templates are shared safely between pytest-xdist workers."""
+
+from django.db import connection
+
+from . import template_db
+
+
+def test_a_template_held_by_one_worker_is_busy_for_another(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    with template_db._locked("sqlite-base") as first:
+        with template_db._locked("sqlite-base", wait=False) as second:
+            assert first and not second
+        with template_db._locked("sqlite-demo", wait=False) as other:
+            assert other
+    with template_db._locked("sqlite-base", wait=False) as again:
+        assert again
+
+
+def test_every_worker_copies_the_same_postgresql_template(monkeypatch):
+    names = set()
+    for worker in ["gw0", "gw1"]:
+        monkeypatch.setenv("PYTEST_XDIST_WORKER", worker)
+        monkeypatch.setitem(connection.settings_dict, "NAME", f"test_someone_db_{worker}")
+        names.add(template_db._PostgresStore("0123456789abcdef")._template("base"))
+    assert names == {"test_someone_db_tpl_base_0123456789abcdef"}
+
+
+def test_without_workers_the_template_follows_the_database_name(monkeypatch):
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+    monkeypatch.setitem(connection.settings_dict, "NAME", "test_other_db")
+    store = template_db._PostgresStore("0123456789abcdef")
+    assert store._template("demo") == "test_other_db_tpl_demo_0123456789abcdef"
+    assert len(store._template("demo")) <= 63  # PostgreSQL's limit for a name
