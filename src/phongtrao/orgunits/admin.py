@@ -14,6 +14,7 @@ class OrgUnitAdmin(admin.ModelAdmin):
 
 @admin.register(OrgUnitSuccession)
 class OrgUnitSuccessionAdmin(admin.ModelAdmin):
-    list_display = ("old", "new", "effective", "partial")
+    list_display = ("old", "new", "effective", "partial", "seat", "share")
+    list_editable = ("seat", "share")
     raw_id_fields = ("old", "new")
     search_fields = ("old__name", "new__name", "old__code", "new__code")

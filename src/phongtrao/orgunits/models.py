@@ -115,6 +115,13 @@ class OrgUnitSuccession(models.Model):
     new = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="predecessors")
     effective = models.DateField("ngày hiệu lực")
     partial = models.BooleanField("chỉ một phần", default=False)
+    # How an old unit split among several new ones is attributed when a value or a record has no
+    # finer location: the administrator's shares when set (they sum to 1 over the old unit's
+    # successors), else everything to the successor that took the old unit's seat.
+    share = models.DecimalField(
+        "tỉ lệ phân bổ", max_digits=5, decimal_places=4, null=True, blank=True
+    )
+    seat = models.BooleanField("nhận trụ sở", default=False)
 
     class Meta:
         verbose_name = "chuyển đổi đơn vị"

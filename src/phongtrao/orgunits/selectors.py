@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from django.db.models import Count
 
@@ -11,7 +14,7 @@ from phongtrao.accounts.permissions import Action, orgunits_where, scope_paths, 
 from phongtrao.core.errors import InvalidInput, NotFound
 from phongtrao.core.text import search_key
 
-from .models import Hierarchy, Level, OrgUnit, OrgUnitQuerySet
+from .models import Hierarchy, Level, OrgUnit, OrgUnitQuerySet, OrgUnitSuccession
 
 MSG_UNIT_NOT_FOUND = "Không tìm thấy đơn vị hành chính."
 
@@ -95,3 +98,54 @@ def orgunit_stats() -> dict[str, dict[str, int]]:
         counts["total"] = sum(counts.values())
         stats[hierarchy.value] = counts
     return stats
+
+
+class AttributionRule:
+    """How a value of an old unit reaches a new one (shown beside attributed figures)."""
+
+    WHOLE = "whole"  # the old unit went whole into the new one (possibly with others)
+    SHARE = "share"  # split: the administrator's share
+    SEAT = "seat"  # split, no shares set: all to the successor that took the seat
+
+
+ATTRIBUTION_LABELS = {
+    AttributionRule.WHOLE: "sáp nhập nguyên đơn vị",
+    AttributionRule.SHARE: "chia theo tỉ lệ do quản trị đặt",
+    AttributionRule.SEAT: "toàn bộ cho đơn vị nhận trụ sở",
+}
+
+
+@dataclass(frozen=True)
+class Attribution:
+    new_id: int
+    weight: Decimal
+    rule: str
+
+
+def succession_attribution(*, old_ids: Iterable[int] | None = None) -> dict[int, list[Attribution]]:
+    """Return, per old unit with successors, where its values go on today's units.
+
+    A unit with one successor goes whole (weight 1). A split unit goes by the administrator's
+    shares when every one of its successions has one, else whole to its seat successor.
+    """
+    qs = OrgUnitSuccession.objects.all()
+    if old_ids is not None:
+        qs = qs.filter(old_id__in=list(old_ids))
+    by_old: dict[int, list[tuple[int, Decimal | None, bool]]] = {}
+    for old_id, new_id, share, seat in qs.values_list("old_id", "new_id", "share", "seat"):
+        by_old.setdefault(old_id, []).append((new_id, share, seat))
+    result: dict[int, list[Attribution]] = {}
+    one = Decimal(1)
+    for old_id, rows in by_old.items():
+        if len(rows) == 1:
+            result[old_id] = [Attribution(rows[0][0], one, AttributionRule.WHOLE)]
+        elif all(share is not None for _, share, _ in rows):
+            result[old_id] = [
+                Attribution(new_id, Decimal(share), AttributionRule.SHARE)
+                for new_id, share, _ in sorted(rows)
+                if share
+            ]
+        else:
+            seats = sorted(new_id for new_id, _, seat in rows if seat) or [min(r[0] for r in rows)]
+            result[old_id] = [Attribution(seats[0], one, AttributionRule.SEAT)]
+    return result

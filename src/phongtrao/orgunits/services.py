@@ -13,6 +13,7 @@ from phongtrao.core.text import nfc, search_key
 
 from . import sources
 from .models import Hierarchy, OrgUnit, OrgUnitSuccession
+from .succession import SeatCandidate, seat_choose
 
 Progress = Callable[[str, int, int], None]
 
@@ -149,8 +150,36 @@ def _load_successions(progress: Progress) -> int:
             OrgUnitSuccession(old_id=old_id, new_id=new_id, effective=effective, partial=s.partial)
         )
     OrgUnitSuccession.objects.bulk_create(to_create, batch_size=2000)
+    successions_mark_seats()
     progress("successions", len(to_create), len(to_create))
     return len(to_create)
+
+
+def successions_mark_seats() -> int:
+    """Presume a seat for every old unit that has successors but none marked; return how many."""
+    rows = OrgUnitSuccession.objects.values_list(
+        "pk",
+        "old_id",
+        "old__short_name",
+        "new_id",
+        "new__code",
+        "new__short_name",
+        "partial",
+        "seat",
+    )
+    by_old: dict[int, list[tuple[int, str, SeatCandidate, bool]]] = {}
+    for pk, old_id, old_short, new_id, new_code, new_short, partial, seat in rows:
+        candidate = SeatCandidate(new_id, new_code, new_short, partial)
+        by_old.setdefault(old_id, []).append((pk, old_short, candidate, seat))
+    chosen: list[int] = []
+    for entries in by_old.values():
+        if any(seat for *_, seat in entries):
+            continue
+        new_id = seat_choose(entries[0][1], [c for _, _, c, _ in entries])
+        chosen.extend(pk for pk, _, c, _ in entries if c.new_id == new_id)
+    for i in range(0, len(chosen), 900):
+        OrgUnitSuccession.objects.filter(pk__in=chosen[i : i + 900]).update(seat=True)
+    return len(chosen)
 
 
 @transaction.atomic
