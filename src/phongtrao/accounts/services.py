@@ -36,10 +36,7 @@ def user_create(
         raise InvalidInput("Tên đăng nhập không được để trống.")
     if User.objects.filter(username=username).exists():
         raise InvalidInput(f"Tên đăng nhập «{username}» đã tồn tại.")
-    try:
-        validate_password(password)
-    except ValidationError as error:
-        raise InvalidInput(f"Mật khẩu chưa đạt: {_validation_message(error)}") from error
+    password_check(password)
     user = User(
         username=username,
         email=email,
@@ -78,6 +75,14 @@ class AdminResult:
     username: str
     password: str | None  # only when just generated, to be shown once
     created: bool
+
+
+def password_check(password: str) -> None:
+    """Refuse a password the validators of settings refuse, with their Vietnamese reasons."""
+    try:
+        validate_password(password)
+    except ValidationError as error:
+        raise InvalidInput(f"Mật khẩu chưa đạt: {_validation_message(error)}") from error
 
 
 @transaction.atomic

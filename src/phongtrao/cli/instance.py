@@ -29,11 +29,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def handle_setup(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
-    from phongtrao.accounts.services import admin_ensure
+    from phongtrao.accounts.services import admin_ensure, password_check
     from phongtrao.orgunits.models import OrgUnit
     from phongtrao.orgunits.selectors import orgunit_stats
     from phongtrao.orgunits.services import orgunits_load
 
+    password = os.environ.get("PHONGTRAO_ADMIN_PASSWORD")
+    if password is not None:
+        password_check(password)  # before the long work, not after it
     call_command("migrate", interactive=False, verbosity=0)
     print("Cơ sở dữ liệu: đã cập nhật cấu trúc (migrate).")
     if OrgUnit.objects.exists():
@@ -56,7 +59,7 @@ def handle_setup(args: argparse.Namespace) -> int:
     print(f"Danh mục chỉ tiêu: {'đã nạp ' + str(created) + ' mục mới' if created else 'đã có'}.")
     _demo_if_empty()
     username = os.environ.get("PHONGTRAO_ADMIN_USER", "admin")
-    admin = admin_ensure(username=username, password=os.environ.get("PHONGTRAO_ADMIN_PASSWORD"))
+    admin = admin_ensure(username=username, password=password)
     if admin.created and admin.password:
         print(f"Quản trị viên: đã tạo tài khoản «{admin.username}», mật khẩu: {admin.password}")
         print("  (mật khẩu chỉ hiện một lần; đặt PHONGTRAO_ADMIN_PASSWORD để tự chọn)")
