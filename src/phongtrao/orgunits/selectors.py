@@ -149,3 +149,87 @@ def succession_attribution(*, old_ids: Iterable[int] | None = None) -> dict[int,
             seats = sorted(new_id for new_id, _, seat in rows if seat) or [min(r[0] for r in rows)]
             result[old_id] = [Attribution(seats[0], one, AttributionRule.SEAT)]
     return result
+
+
+# Where a record or a scope of an abolished unit goes: it lives in ONE unit, so a split unit's
+# shares cannot divide it; the operator chooses, or asks for the seat successor explicitly.
+class TargetRule:
+    WHOLE = "whole"  # the unit's only successor
+    CHOICE = "choice"  # a split unit: the operator's choice among its successors
+    SEAT = "seat"  # a split unit: the seat successor, because the operator asked for it
+
+
+TARGET_RULE_LABELS = {
+    TargetRule.WHOLE: "đơn vị kế thừa duy nhất",
+    TargetRule.CHOICE: "do người vận hành chọn",
+    TargetRule.SEAT: "đơn vị nhận trụ sở (theo yêu cầu của người vận hành)",
+}
+
+
+@dataclass(frozen=True)
+class SuccessorTarget:
+    """Where one old unit's records go; new is None while a choice is needed."""
+
+    old: OrgUnit
+    new: OrgUnit | None
+    rule: str
+    candidates: tuple[OrgUnit, ...]  # the unit's successors, by code
+    seat_id: int | None
+
+    @property
+    def needs_choice(self) -> bool:
+        return self.new is None
+
+
+MSG_CHOICE_NOT_SUCCESSOR = "«{new}» không phải đơn vị kế thừa của «{old}»; chọn một trong: {choices}."
+MSG_CHOICE_INVALID_UNIT = "Đơn vị «{new}» không có hiệu lực từ {day:%d/%m/%Y}."
+
+
+def successor_targets(
+    *,
+    old_ids: Iterable[int],
+    choices: dict[int, int] | None = None,
+    use_seat: bool = False,
+    effective: date,
+) -> dict[int, SuccessorTarget]:
+    """Return, per old unit, the one unit of today's tree its records and scopes move to.
+
+    A unit with one successor goes there. A split unit goes to the operator's choice (which
+    must be one of its successors), else to its seat successor when use_seat, else nowhere yet.
+    A unit without successor (a district) goes only where the operator chooses (a unit valid
+    on the effective date).
+    """
+    choices = choices or {}
+    wanted = set(old_ids)
+    units = OrgUnit.objects.in_bulk(wanted | set(choices.values()))
+    successions: dict[int, list[OrgUnitSuccession]] = {}
+    for s in OrgUnitSuccession.objects.filter(old_id__in=wanted).select_related("new"):
+        successions.setdefault(s.old_id, []).append(s)
+    targets: dict[int, SuccessorTarget] = {}
+    for old_id in sorted(wanted):
+        old = units[old_id]
+        rows = sorted(successions.get(old_id, []), key=lambda s: s.new.code)
+        candidates = tuple(s.new for s in rows)
+        seat_id = next((s.new_id for s in rows if s.seat), None)
+        chosen = choices.get(old_id)
+        new: OrgUnit | None = None
+        rule = ""
+        if chosen is not None:
+            new, rule = units[chosen], TargetRule.CHOICE
+            if candidates and chosen not in {c.pk for c in candidates}:
+                raise InvalidInput(
+                    MSG_CHOICE_NOT_SUCCESSOR.format(
+                        new=f"{new.code} {new.name}",
+                        old=f"{old.code} {old.name}",
+                        choices=", ".join(f"{c.code} {c.name}" for c in candidates),
+                    )
+                )
+            if not new.is_valid_on(effective):
+                raise InvalidInput(MSG_CHOICE_INVALID_UNIT.format(new=new.name, day=effective))
+        elif len(candidates) == 1:
+            new, rule = candidates[0], TargetRule.WHOLE
+        elif candidates and use_seat:
+            new = next(c for c in candidates if c.pk == (seat_id or candidates[0].pk))
+            rule = TargetRule.SEAT
+        targets[old_id] = SuccessorTarget(old, new, rule, candidates, seat_id)
+    return targets
