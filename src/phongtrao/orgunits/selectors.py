@@ -12,6 +12,7 @@ from django.db.models import Count
 from phongtrao.accounts.models import User
 from phongtrao.accounts.permissions import Action, orgunits_where, scope_paths, user_can
 from phongtrao.core.errors import InvalidInput, NotFound
+from phongtrao.core.numbers import format_vi_number
 from phongtrao.core.text import search_key
 
 from .models import Hierarchy, Level, OrgUnit, OrgUnitQuerySet, OrgUnitSuccession
@@ -233,3 +234,67 @@ def successor_targets(
             rule = TargetRule.SEAT
         targets[old_id] = SuccessorTarget(old, new, rule, candidates, seat_id)
     return targets
+
+
+@dataclass(frozen=True)
+class LineageLink:
+    """One predecessor or successor of a unit, as its page shows it."""
+
+    unit: OrgUnit
+    partial: bool
+    seat: bool
+    share: Decimal | None
+    visible: bool  # the reader may open its page (else its name is shown without a link)
+    weight: Decimal | None  # split: what of the old unit's values this new unit is given
+    rule: str  # split: how its values are attributed (AttributionRule), else ""
+
+    @property
+    def rule_label(self) -> str:
+        return ATTRIBUTION_LABELS.get(self.rule, "")
+
+    @property
+    def weight_percent(self) -> str:
+        """The weight as a Vietnamese percentage ("" when the unit went whole)."""
+        if self.weight is None:
+            return ""
+        return f"{format_vi_number(self.weight * 100, decimals=2).rstrip('0').rstrip(',')}%"
+
+
+@dataclass(frozen=True)
+class Lineage:
+    successors: list[LineageLink]
+    predecessors: list[LineageLink]
+    split_rule: str  # this unit was split: how its values are attributed ("" otherwise)
+
+    @property
+    def split_rule_label(self) -> str:
+        return ATTRIBUTION_LABELS.get(self.split_rule, "")
+
+
+def orgunit_lineage(*, user: User, unit: OrgUnit) -> Lineage:
+    """Return a unit's successors and predecessors, with the attribution of split units."""
+    out = list(unit.successors.select_related("new").order_by("new__code"))
+    into = list(unit.predecessors.select_related("old").order_by("old__code"))
+    split_ids = [s.old_id for s in into if s.partial] + ([unit.pk] if len(out) > 1 else [])
+    attributed = succession_attribution(old_ids=split_ids) if split_ids else {}
+
+    def given(old_id: int, new_id: int) -> tuple[Decimal | None, str]:
+        rows = attributed.get(old_id)
+        if not rows or rows[0].rule == AttributionRule.WHOLE:
+            return None, ""
+        weight = next((a.weight for a in rows if a.new_id == new_id), Decimal(0))
+        return weight, rows[0].rule
+
+    def can_see(other: OrgUnit) -> bool:
+        return user_can(user, Action.VIEW_AGGREGATE, other)
+
+    successors = [
+        LineageLink(s.new, s.partial, s.seat, s.share, can_see(s.new), *given(unit.pk, s.new_id))
+        for s in out
+    ]
+    predecessors = [
+        LineageLink(s.old, s.partial, s.seat, s.share, can_see(s.old), *given(s.old_id, unit.pk))
+        for s in into
+    ]
+    split_rule = attributed[unit.pk][0].rule if len(out) > 1 and unit.pk in attributed else ""
+    return Lineage(successors, predecessors, split_rule)
