@@ -272,7 +272,9 @@ def test_the_command_dry_run_lists_moves_and_choices(capsys):
     assert "cần chọn" in capsys.readouterr().err
     assert m.Group.objects.filter(orgunit__hierarchy=Hierarchy.NEW).count() == 0
     assert (
-        main(["orgunits", "rehome", "--under", "024", "--user", "quantri", "--choose", "00688=00691"])
+        main(
+            ["orgunits", "rehome", "--under", "024", "--user", "quantri", "--choose", "00688=00691"]
+        )
         == 0
     )
     assert "Đã chuyển" in capsys.readouterr().out

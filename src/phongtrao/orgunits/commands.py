@@ -177,8 +177,7 @@ def _print_plan(plan, *, dry_run: bool) -> None:  # type: ignore[no-untyped-def]
                 for c in target.candidates
             )
             counts = ", ".join(
-                f"{KIND_LABELS[k]} {n}"
-                for k, n in sorted(plan.units[target.old.pk].counts.items())
+                f"{KIND_LABELS[k]} {n}" for k, n in sorted(plan.units[target.old.pk].counts.items())
             )
             print(f"  {target.old.code} {target.old.name} ({counts}): {options}")
     if plan.without_successor:

@@ -182,7 +182,9 @@ class SuccessorTarget:
         return self.new is None
 
 
-MSG_CHOICE_NOT_SUCCESSOR = "«{new}» không phải đơn vị kế thừa của «{old}»; chọn một trong: {choices}."
+MSG_CHOICE_NOT_SUCCESSOR = (
+    "«{new}» không phải đơn vị kế thừa của «{old}»; chọn một trong: {choices}."
+)
 MSG_CHOICE_INVALID_UNIT = "Đơn vị «{new}» không có hiệu lực từ {day:%d/%m/%Y}."
 
 

@@ -1,4 +1,4 @@
-"""Records and scopes of the abolished units continue in today's units (`phongtrao orgunits rehome`).
+"""What the abolished units held goes on in today's units: `phongtrao orgunits rehome`.
 
 On 1/7/2025 the old communes, districts and provinces ceased; what was alive in them on 30/6/2025
 goes on in their successors only when the operator says so, by this one command (with a dry run
@@ -23,13 +23,16 @@ entry, in the same transaction; running the command again finds nothing more to 
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, F, Q, TextField, Value, When
 from django.db.models.functions import Concat
 from django.utils import timezone
@@ -102,9 +105,7 @@ class RehomePlan:
     def needs_choice(self) -> list[SuccessorTarget]:
         """Split units with something to move and no choice yet."""
         return [
-            u.target
-            for u in self.units.values()
-            if u.target.needs_choice and u.target.candidates
+            u.target for u in self.units.values() if u.target.needs_choice and u.target.candidates
         ]
 
     @property
@@ -267,8 +268,32 @@ def rehome_plan(
     return plan
 
 
-def _note(note: str, text: str) -> str:
-    return f"{note}\n{text}" if note else text
+# Above this many records, SQLite's row triggers (a roll-up upsert per row, anchor and grain)
+# cost more than refilling the roll-ups from the records once, in the same transaction (SQLite's
+# schema changes are transactional: no other connection sees the records without roll-ups).
+# PostgreSQL's statement triggers already take each statement's rows as one set.
+REFILL_ABOVE = 2000
+
+
+@contextmanager
+def rollups_refilled(*, records: int = REFILL_ABOVE) -> Iterator[None]:
+    """Write many records in the block with SQLite's roll-up triggers off, then refill once.
+
+    Needs the caller's transaction (a failure rolls the triggers back in with the rows).
+    """
+    from phongtrao.analytics.rollups import rollups_active, rollups_install, rollups_uninstall
+
+    if connection.vendor != "sqlite" or records < REFILL_ABOVE or not rollups_active():
+        yield
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("rollups_refilled needs the caller's transaction")
+    rollups_uninstall()
+    yield
+    rollups_install()
+
+
+_CONTINUES = re.compile(r"Tiếp nối bản ghi #(\d+) ")
 
 
 def _close_note(text: str) -> Case:
@@ -301,16 +326,22 @@ def rehome_apply(
             )
         )
     mover = _Mover(actor=actor, plan=plan, source=source)
-    mover.groups()
-    mover.episodes()
-    mover.rounds()
-    mover.persons()
+    with rollups_refilled(
+        records=len(plan.group_ids) + len(plan.episode_ids) + len(plan.round_ids)
+    ):
+        mover.episodes()
+        mover.rounds()
+        mover.persons()
+        mover.groups()
     audit_record_many(mover.audits)
     for assignment in plan.scopes:
         target = plan.units[assignment.orgunit_id].target
-        assert target.new is not None
         role_assignment_move(
-            actor=actor, assignment=assignment, new=target.new, rule=target.rule, source=source
+            actor=actor,
+            assignment=assignment,
+            new=mover.new_unit(assignment.orgunit_id),
+            rule=target.rule,
+            source=source,
         )
     audit_record(
         actor=actor,
@@ -343,15 +374,10 @@ class _Mover:
         return self.plan.units[unit_id].target
 
     def new_unit(self, unit_id: int) -> OrgUnit:
-        new = self.target(unit_id).new
-        assert new is not None  # rehome_apply refuses plans with a unit left to choose
-        return new
-
-    def continues(self, old: OrgUnit, pk: int) -> str:
-        return (
-            f"Tiếp nối bản ghi #{pk} của {old.name} ({old.code}) "
-            f"từ {self.day:%d/%m/%Y} (sắp xếp đơn vị hành chính)."
-        )
+        target = self.target(unit_id)
+        if target.new is None:  # rehome_apply refuses such plans first
+            raise InvalidInput(MSG_NEEDS_CHOICE.format(n=1, units=target.old.name))
+        return target.new
 
     def moved_to(self, new: OrgUnit) -> str:
         return f"Từ {self.day:%d/%m/%Y} tiếp tục tại {new.name} ({new.code})."
@@ -360,24 +386,26 @@ class _Mover:
         self,
         *,
         kind: str,
-        record: Any,
+        model: type[Any],
+        pk: int,
+        label: str,
         old_unit_id: int,
         new_pk: int,
         before: dict[str, Any],
     ) -> None:
         target = self.target(old_unit_id)
         new = self.new_unit(old_unit_id)
-        model = type(record)._meta.model_name
+        name = model._meta.model_name
         self.audits.append(
             {
                 "actor": self.actor,
-                "action": f"{model}.rehome",
+                "action": f"{name}.rehome",
                 "source": self.source,
-                "target_type": model,
-                "target_id": record.pk,
+                "target_type": name,
+                "target_id": pk,
                 "orgunit": new,
                 "summary": (
-                    f"Chuyển {KIND_LABELS[kind]} «{record}» từ {target.old.name} sang "
+                    f"Chuyển {KIND_LABELS[kind]} «{label}» từ {target.old.name} sang "
                     f"{new.name} từ {self.day:%d/%m/%Y}"
                 ),
                 "before": {"orgunit": target.old.pk, "code": target.old.code, **before},
@@ -391,137 +419,192 @@ class _Mover:
             }
         )
 
-    def _by_unit(self, rows: Iterable[Any]) -> dict[int, list[Any]]:
-        grouped: dict[int, list[Any]] = {}
+    def _by_unit(self, rows: Iterable[tuple[Any, ...]]) -> dict[int, list[tuple[Any, ...]]]:
+        """Group (pk, unit id, ...) rows by unit."""
+        grouped: dict[int, list[tuple[Any, ...]]] = {}
         for row in rows:
-            grouped.setdefault(row.orgunit_id, []).append(row)
+            grouped.setdefault(row[1], []).append(row)
         return grouped
 
-    def _stamp(self, row: Any) -> Any:
-        row.pk = None
-        row.id = None
-        row.created_by = self.actor
-        row.updated_by = self.actor
-        return row
+    def _copy(self, model: type[Any], rows: list[tuple[Any, ...]], start: str) -> dict[int, int]:
+        """Copy rows (pk, unit id, ...) to their units' successors from the change, in SQL.
+
+        One INSERT ... SELECT per old unit: the copy keeps every column but its unit, its start
+        (the change), its note (which names the row it continues) and who wrote it when.
+        Return {old pk: new pk}, read back from the notes.
+        """
+        table = model._meta.db_table
+        qn = connection.ops.quote_name
+        fixed = {"id", "orgunit_id", start, "note", "created_by_id", "updated_by_id"}
+        fixed |= {"created_at", "updated_at"}
+        kept = [f.column for f in model._meta.concrete_fields if f.column not in fixed]
+        columns = [*kept, "orgunit_id", start, "note", "created_by_id", "updated_by_id"]
+        columns += ["created_at", "updated_at"]
+        actor_id = self.actor.pk if self.actor is not None else None
+        day = connection.ops.adapt_datefield_value(self.day)
+        now = connection.ops.adapt_datetimefield_value(self.now)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {qn(table)}")  # noqa: S608
+            (before,) = cursor.fetchone()
+            for unit_id, members in self._by_unit(rows).items():
+                old = self.target(unit_id).old
+                head = "Tiếp nối bản ghi #"
+                tail = (
+                    f" của {old.name} ({old.code}) từ {self.day:%d/%m/%Y} "
+                    "(sắp xếp đơn vị hành chính)."
+                )
+                note = (
+                    "CASE WHEN note = '' THEN %s || CAST(id AS TEXT) || %s "
+                    "ELSE note || %s || CAST(id AS TEXT) || %s END"
+                )
+                for chunk in itertools.batched([r[0] for r in members], 900):
+                    cursor.execute(
+                        f"INSERT INTO {qn(table)} ({', '.join(qn(c) for c in columns)}) "  # noqa: S608
+                        f"SELECT {', '.join(qn(c) for c in kept)}, %s, %s, {note}, %s, %s, %s, %s "
+                        f"FROM {qn(table)} WHERE id IN ({', '.join(['%s'] * len(chunk))}) "
+                        "ORDER BY id",
+                        [
+                            self.new_unit(unit_id).pk,
+                            day,
+                            head,
+                            tail,
+                            "\n" + head,
+                            tail,
+                            actor_id,
+                            actor_id,
+                            now,
+                            now,
+                            *chunk,
+                        ],
+                    )
+            cursor.execute(
+                f"SELECT id, note FROM {qn(table)} WHERE id > %s",  # noqa: S608
+                [before],
+            )
+            found = cursor.fetchall()
+        copied: dict[int, int] = {}
+        for new_pk, text in found:
+            match = _CONTINUES.findall(text)
+            copied[int(match[-1])] = new_pk
+        return copied
+
+    def _close(self, model: type[Any], rows: list[tuple[Any, ...]], **closing: Any) -> None:
+        for unit_id, members in self._by_unit(rows).items():
+            for chunk in itertools.batched([r[0] for r in members], 900):
+                model.objects.filter(pk__in=chunk).update(
+                    note=_close_note(self.moved_to(self.new_unit(unit_id))),
+                    updated_by=self.actor,
+                    updated_at=self.now,
+                    **closing,
+                )
+
+    def _move_whole(
+        self, model: type[Any], kind: str, rows: list[tuple[Any, ...]], label: int
+    ) -> None:
+        for unit_id, members in self._by_unit(rows).items():
+            for chunk in itertools.batched([r[0] for r in members], 900):
+                model.objects.filter(pk__in=chunk).update(
+                    orgunit=self.new_unit(unit_id), updated_by=self.actor, updated_at=self.now
+                )
+            for row in members:
+                self.audit(
+                    kind=kind,
+                    model=model,
+                    pk=row[0],
+                    label=str(row[label]),
+                    old_unit_id=unit_id,
+                    new_pk=row[0],
+                    before={},
+                )
 
     def groups(self) -> None:
-        rows = list(Group.objects.filter(pk__in=self.plan.group_ids).order_by("pk"))
-        split = [g for g in rows if g.founded < self.day]
-        whole = [g for g in rows if g.founded >= self.day]
-        originals = [(g.pk, g.orgunit_id, g.dissolved) for g in split]
-        copies = []
-        for g in split:
-            old = self.target(g.orgunit_id).old
-            copy = Group(**{f.attname: getattr(g, f.attname) for f in Group._meta.concrete_fields})
-            copy = self._stamp(copy)
-            copy.orgunit = self.new_unit(g.orgunit_id)
-            copy.founded = self.day
-            copy.note = _note(g.note, self.continues(old, g.pk))
-            copies.append(copy)
-        created = Group.objects.bulk_create(copies, batch_size=1000)
-        for unit_id, members in self._by_unit(split).items():
-            Group.objects.filter(pk__in=[g.pk for g in members]).update(
-                dissolved=self.day,
-                note=_close_note(self.moved_to(self.new_unit(unit_id))),
-                updated_by=self.actor,
-                updated_at=self.now,
-            )
-        later = {pk: c.pk for (pk, _, _), c in zip(originals, created, strict=True)}
+        rows = list(
+            Group.objects.filter(pk__in=self.plan.group_ids)
+            .order_by("pk")
+            .values_list("pk", "orgunit_id", "founded", "dissolved", "name")
+        )
+        split = [r for r in rows if r[2] < self.day]
+        later = self._copy(Group, split, "founded")
+        self._close(Group, split, dissolved=self.day)
         for evaluation in GroupEvaluation.objects.filter(
             group_id__in=later, year__gt=self.day.year
         ):
             evaluation.group_id = later[evaluation.group_id]
             evaluation.save(update_fields=["group"])
-        for g, (pk, unit_id, dissolved) in zip(split, originals, strict=True):
-            g.pk = pk
+        for pk, unit_id, _, dissolved, name in split:
             self.audit(
                 kind="group",
-                record=g,
+                model=Group,
+                pk=pk,
+                label=name,
                 old_unit_id=unit_id,
                 new_pk=later[pk],
                 before={"dissolved": dissolved, "closed_on": self.day},
             )
-        for unit_id, members in self._by_unit(whole).items():
-            Group.objects.filter(pk__in=[g.pk for g in members]).update(
-                orgunit=self.new_unit(unit_id), updated_by=self.actor, updated_at=self.now
-            )
-            for g in members:
-                self.audit(kind="group", record=g, old_unit_id=unit_id, new_pk=g.pk, before={})
-
-    def _spans(self, model: type[Any], ids: list[int], kind: str) -> dict[int, int]:
-        """Cut episodes or rounds at the change; return {old pk: continuing pk}."""
-        rows_qs = model.objects.filter(pk__in=ids).order_by("pk")
-        if model is ManagementEpisode:
-            rows_qs = rows_qs.select_related("person")
-        rows = list(rows_qs)
-        split = [r for r in rows if r.start < self.day]
-        whole = [r for r in rows if r.start >= self.day]
-        originals = [(r.pk, r.orgunit_id, r.end) for r in split]
-        copies = []
-        for r in split:
-            old = self.target(r.orgunit_id).old
-            copy = model(**{f.attname: getattr(r, f.attname) for f in model._meta.concrete_fields})
-            copy = self._stamp(copy)
-            copy.orgunit = self.new_unit(r.orgunit_id)
-            copy.start = self.day
-            copy.note = _note(r.note, self.continues(old, r.pk))
-            if model is RehabRound:
-                copy.name = f"{r} (tiếp tục)"[:200]
-            copies.append(copy)
-        created = model.objects.bulk_create(copies, batch_size=1000)
-        last_day = self.day - timedelta(days=1)
-        closing: dict[str, Any] = {"end": last_day}
-        if model is ManagementEpisode:
-            # On 30/6/2025 the person was still being helped; the result belongs to the rest.
-            closing["result"] = EpisodeResult.IN_PROGRESS
-        for unit_id, members in self._by_unit(split).items():
-            model.objects.filter(pk__in=[r.pk for r in members]).update(
-                note=_close_note(self.moved_to(self.new_unit(unit_id))),
-                updated_by=self.actor,
-                updated_at=self.now,
-                **closing,
-            )
-        continuing = {pk: c.pk for (pk, _, _), c in zip(originals, created, strict=True)}
-        for r, (pk, unit_id, end) in zip(split, originals, strict=True):
-            r.pk = pk
-            self.audit(
-                kind=kind,
-                record=r,
-                old_unit_id=unit_id,
-                new_pk=continuing[pk],
-                before={"end": end, "closed_on": last_day},
-            )
-        for unit_id, members in self._by_unit(whole).items():
-            model.objects.filter(pk__in=[r.pk for r in members]).update(
-                orgunit=self.new_unit(unit_id), updated_by=self.actor, updated_at=self.now
-            )
-            for r in members:
-                continuing[r.pk] = r.pk
-                self.audit(kind=kind, record=r, old_unit_id=unit_id, new_pk=r.pk, before={})
-        return continuing
+        self._move_whole(Group, "group", [r for r in rows if r[2] >= self.day], label=4)
 
     def episodes(self) -> None:
-        self._spans(ManagementEpisode, self.plan.episode_ids, "episode")
+        rows = list(
+            ManagementEpisode.objects.filter(pk__in=self.plan.episode_ids)
+            .order_by("pk")
+            .values_list("pk", "orgunit_id", "start", "end", "person__full_name")
+        )
+        split = [r for r in rows if r[2] < self.day]
+        later = self._copy(ManagementEpisode, split, "start")
+        # On 30/6/2025 the person was still being helped; the result belongs to the rest.
+        last_day = self.day - timedelta(days=1)
+        self._close(ManagementEpisode, split, end=last_day, result=EpisodeResult.IN_PROGRESS)
+        for pk, unit_id, _, end, name in split:
+            self.audit(
+                kind="episode",
+                model=ManagementEpisode,
+                pk=pk,
+                label=name,
+                old_unit_id=unit_id,
+                new_pk=later[pk],
+                before={"end": end, "closed_on": last_day},
+            )
+        self._move_whole(
+            ManagementEpisode, "episode", [r for r in rows if r[2] >= self.day], label=4
+        )
 
     def rounds(self) -> None:
-        continuing = self._spans(RehabRound, self.plan.round_ids, "rehab_round")
+        rows = [
+            (r.pk, r.orgunit_id, r.start, r.end, str(r))
+            for r in RehabRound.objects.filter(pk__in=self.plan.round_ids).order_by("pk")
+        ]
+        split = [r for r in rows if r[2] < self.day]
+        later = self._copy(RehabRound, split, "start")
+        for pk, _, _, _, label in split:
+            RehabRound.objects.filter(pk=later[pk]).update(name=f"{label} (tiếp tục)"[:200])
+        last_day = self.day - timedelta(days=1)
+        self._close(RehabRound, split, end=last_day)
+        for pk, unit_id, _, end, label in split:
+            self.audit(
+                kind="rehab_round",
+                model=RehabRound,
+                pk=pk,
+                label=label,
+                old_unit_id=unit_id,
+                new_pk=later[pk],
+                before={"end": end, "closed_on": last_day},
+            )
+        self._move_whole(RehabRound, "rehab_round", [r for r in rows if r[2] >= self.day], label=4)
         carried = [
-            RehabEnrolment(round_id=continuing[e.round_id], person_id=e.person_id, outcome=e.outcome)
+            RehabEnrolment(round_id=later[e.round_id], person_id=e.person_id, outcome=e.outcome)
             for e in RehabEnrolment.objects.filter(
-                round_id__in=[old for old, new in continuing.items() if old != new],
-                outcome=RehabOutcome.IN_PROGRESS,
+                round_id__in=later, outcome=RehabOutcome.IN_PROGRESS
             ).order_by("pk")
         ]
         RehabEnrolment.objects.bulk_create(carried, batch_size=1000)
 
     def persons(self) -> None:
-        rows = list(Person.objects.filter(pk__in=self.plan.person_ids).order_by("pk"))
-        for unit_id, members in self._by_unit(rows).items():
-            Person.objects.filter(pk__in=[p.pk for p in members]).update(
-                orgunit=self.new_unit(unit_id), updated_by=self.actor, updated_at=self.now
-            )
-            for p in members:
-                self.audit(kind="person", record=p, old_unit_id=unit_id, new_pk=p.pk, before={})
+        rows = list(
+            Person.objects.filter(pk__in=self.plan.person_ids)
+            .order_by("pk")
+            .values_list("pk", "orgunit_id", "full_name")
+        )
+        self._move_whole(Person, "person", rows, label=2)
 
 
 def orgunits_rehome(
