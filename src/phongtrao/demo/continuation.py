@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import random
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -131,10 +131,7 @@ def _monthly_reports(rng: random.Random, communes: list[OrgUnit], system: User) 
             ]
             if period.end < LAST_MONTH or rng.random() < 0.5:
                 when = timezone.make_aware(
-                    timezone.datetime.combine(
-                        period.end + timedelta(days=rng.randint(0, 6)),
-                        timezone.datetime.min.time(),
-                    )
+                    datetime.combine(period.end + timedelta(days=rng.randint(0, 6)), time.min)
                 )
                 submissions.append(
                     Submission(

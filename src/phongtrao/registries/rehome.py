@@ -116,7 +116,7 @@ class RehomePlan:
             for u in self.units.values()
             if u.target.needs_choice
             and not u.target.candidates
-            and sum(n for k, n in u.counts.items() if k != "scope")
+            and any(n for k, n in u.counts.items() if k != "scope")
         ]
 
     def totals(self) -> Counter[str]:
