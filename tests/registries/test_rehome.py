@@ -279,3 +279,15 @@ def test_the_command_dry_run_lists_moves_and_choices(capsys):
     )
     assert "Đã chuyển" in capsys.readouterr().out
     assert m.Group.objects.filter(orgunit__hierarchy=Hierarchy.NEW).count() == 2
+
+
+def test_only_an_administrator_of_the_scope_runs_the_command(capsys):
+    _group(unit(MERGED), date(2019, 3, 1))
+    make_user("tinh", role="province_officer", orgunit=unit("02"))
+    make_user("quantri_tinh", role="admin", orgunit=unit("02"))
+    assert main(["orgunits", "rehome", "--user", "tinh", "--under", "02"]) != 0
+    assert main(["orgunits", "rehome", "--user", "quantri_tinh"]) != 0  # the whole country
+    assert "Chỉ quản trị" in capsys.readouterr().err
+    assert m.Group.objects.filter(orgunit__hierarchy=Hierarchy.NEW).count() == 0
+    assert main(["orgunits", "rehome", "--user", "quantri_tinh", "--under", "024"]) == 0
+    assert m.Group.objects.filter(orgunit__hierarchy=Hierarchy.NEW).count() == 1

@@ -129,8 +129,14 @@ def handle_rehome(args: argparse.Namespace) -> int:
         raise InvalidInput("Cần --user (người thực hiện) để chuyển thật; hoặc dùng --dry-run.")
     actor = user_get_by_username(username=args.user) if args.user else None
     under = orgunit_resolve(code=args.under, hierarchy=Hierarchy.OLD) if args.under else None
-    if actor is not None and not user_can(actor, Action.ADMINISTER, under):
-        raise AccessDenied("Chỉ quản trị hệ thống mới được chuyển bản ghi sang đơn vị mới.")
+    # The whole country takes a superuser; an administrator may move what lies in their scope.
+    if actor is not None and not (
+        actor.is_superuser if under is None else user_can(actor, Action.ADMINISTER, under)
+    ):
+        raise AccessDenied(
+            "Chỉ quản trị hệ thống (trong phạm vi của mình, với --under) mới được chuyển "
+            "bản ghi sang đơn vị mới."
+        )
     texts = list(args.choose)
     if args.choices_file:
         texts += _choice_lines(args.choices_file)
