@@ -4,8 +4,10 @@ The expected table is written out by hand from the role definitions (README, "Ro
 covers its unit and everything under it; officers enter data and handle personal records; district
 and province officers approve; only the commune officer sees a national ID unmasked; the Front's
 viewers see aggregates only; an administrator may do everything within their unit; a superuser
-everywhere. A grant in the 2025 tree covers that tree only: the old-tree predecessors are other
-units.
+everywhere. A grant in the 2025 tree covers its unit there and reads (aggregates and personal
+records, nothing more) the history of its predecessors: the old units that became all or part
+of it, with everything under them. The new commune NC took in C (part of it) and C2; the new
+province NP took in the whole old province P, but not X.
 """
 
 from __future__ import annotations
@@ -70,8 +72,8 @@ front_viewer      A        A        A        A        A        A        -       
 admin             AEPVWNUM AEPVWNUM AEPVWNUM AEPVWNUM AEPVWNUM AEPVWNUM -        -        -
 two_communes      AEVWNU   -        -        -        AEVWNU   -        -        -        -
 front_and_commune AEVWNU   A        A        A        A        A        -        -        -
-new_tree_commune  -        -        -        -        -        -        -        AEVWNU   -
-new_tree_province -        -        -        -        -        -        -        AEPVWU   AEPVWU
+new_tree_commune  AV       AV       -        -        -        -        -        AEVWNU   -
+new_tree_province AV       AV       AV       AV       AV       AV       -        AEPVWU   AEPVWU
 no_grant          -        -        -        -        -        -        -        -        -
 inactive_officer  -        -        -        -        -        -        -        -        -
 superuser         AEPVWNUM AEPVWNUM AEPVWNUM AEPVWNUM AEPVWNUM AEPVWNUM AEPVWNUM AEPVWNUM AEPVWNUM

@@ -85,7 +85,7 @@ def test_loading_again_replaces_the_demo_and_unloading_removes_only_it(demo):
 
     removed = demo_unload()
 
-    assert removed["propaganda"] == demo.counts["propaganda"]
+    assert removed["propaganda"] == demo.counts["propaganda"] + demo.counts["propaganda_2026"]
     assert list(m.PropagandaActivity.objects.all()) == [keep]
     left = {label: n for label, n in row_counts().items() if label != "propaganda"}
     assert left == dict.fromkeys(left, 0)
@@ -179,6 +179,7 @@ def test_demo_makes_a_user_per_role(demo):
         "demo_mttq",
         "demo_quantri",
         "demo_trunguong",
+        "demo_tinh_moi",
     }
     from django.contrib.auth import authenticate
 

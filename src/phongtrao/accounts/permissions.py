@@ -7,7 +7,14 @@ from enum import StrEnum
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 
-from phongtrao.orgunits.models import OFFICIAL_HIERARCHIES, Level, OrgUnit, OrgUnitQuerySet
+from phongtrao.orgunits.models import (
+    OFFICIAL_HIERARCHIES,
+    Hierarchy,
+    Level,
+    OrgUnit,
+    OrgUnitQuerySet,
+    OrgUnitSuccession,
+)
 
 from .models import Role, User
 
@@ -64,6 +71,46 @@ def _grants(user: User) -> list[tuple[str, str]]:
     return cached
 
 
+# A grant on a unit of today's tree reads its predecessors' history too (the old units that
+# became all or part of it, and everything under them): the figures and the personal records
+# kept before 1/7/2025. Reading only: the old units take no new entries, and their scopes were
+# moved by the operator (`phongtrao orgunits rehome`), never silently.
+HISTORY_ACTIONS = frozenset({Action.VIEW_AGGREGATE, Action.VIEW_PERSONAL})
+_NEW_TREE = f"{Hierarchy.NEW}/"
+
+
+def _outermost(paths: set[str]) -> list[str]:
+    """Return the paths not nested in another of them, sorted."""
+    ordered = sorted(paths, key=len)
+    kept: list[str] = []
+    for path in ordered:
+        if not any(path.startswith(k) for k in kept):
+            kept.append(path)
+    return sorted(kept)
+
+
+def _history(user: User) -> list[tuple[str, str]]:
+    """Return (role, predecessor path) pairs of the user's grants on today's tree, read once."""
+    cached: list[tuple[str, str]] | None = getattr(user, "_phongtrao_history", None)
+    if cached is None:
+        cached = []
+        for role, path in _grants(user):
+            if not path.startswith(_NEW_TREE) or path in _COUNTRY_PATHS:
+                continue  # the country covers both trees already
+            olds = OrgUnitSuccession.objects.filter(new__path__startswith=path).values_list(
+                "old__path", flat=True
+            )
+            cached += [(role, old) for old in _outermost(set(olds))]
+        setattr(user, "_phongtrao_history", cached)  # noqa: B010 (a cache on the object)
+    return cached
+
+
+def grants_forget(user: User) -> None:
+    """Drop the grants read on this user object (after its role assignments changed)."""
+    user.__dict__.pop("_phongtrao_grants", None)
+    user.__dict__.pop("_phongtrao_history", None)
+
+
 def _signed_in(user: AnyUser) -> User | None:
     """Return the user when signed in and active; None for anyone else."""
     if isinstance(user, User) and user.is_authenticated and user.is_active:
@@ -83,6 +130,10 @@ def user_can(user: AnyUser, action: Action, unit: OrgUnit | None = None) -> bool
             continue
         if unit is None or unit.path.startswith(scope):
             return True
+    if unit is not None and action in HISTORY_ACTIONS:
+        for role, scope in _history(user):
+            if action in ROLE_ACTIONS.get(role, frozenset()) and unit.path.startswith(scope):
+                return True
     return False
 
 
@@ -93,7 +144,14 @@ def scope_paths(user: AnyUser, action: Action) -> list[str] | None:
         return []
     if user.is_superuser:
         return None
-    return [scope for role, scope in _grants(user) if action in ROLE_ACTIONS.get(role, ())]
+    paths = [scope for role, scope in _grants(user) if action in ROLE_ACTIONS.get(role, ())]
+    if action in HISTORY_ACTIONS:
+        paths += [
+            scope
+            for role, scope in _history(user)
+            if action in ROLE_ACTIONS.get(role, ()) and scope not in paths
+        ]
+    return paths
 
 
 def scope_q(user: AnyUser, action: Action, *, path_field: str = "path") -> Q:

@@ -9,10 +9,12 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from phongtrao.core.audit import audit_record
 from phongtrao.core.errors import InvalidInput
-from phongtrao.orgunits.models import OrgUnit
+from phongtrao.orgunits.models import Level, OrgUnit
 
-from .models import Role, RoleAssignment, User
+from .models import ROLE_LEVEL, Role, RoleAssignment, User
+from .permissions import grants_forget
 
 
 def _validation_message(error: ValidationError) -> str:
@@ -66,7 +68,7 @@ def role_grant(*, user: User, role: str, orgunit: OrgUnit | None) -> RoleAssignm
     except ValidationError as error:
         raise InvalidInput(_validation_message(error)) from error
     assignment.save()
-    user.__dict__.pop("_phongtrao_grants", None)
+    grants_forget(user)
     return assignment
 
 
@@ -97,3 +99,58 @@ def admin_ensure(*, username: str, password: str | None) -> AdminResult:
         username=username, password=secret, full_name="Quản trị hệ thống", is_superuser=True
     )
     return AdminResult(username=username, password=secret if generated else None, created=True)
+
+
+MSG_SCOPE_NO_LEVEL = "vai trò «{role}» phải gắn với đơn vị {level}, «{unit}» là {actual}"
+
+
+def role_assignment_move_refusal(*, assignment: RoleAssignment, new: OrgUnit) -> str:
+    """Return why assignment cannot move to new ("" when it can): the role's level must hold."""
+    level = ROLE_LEVEL.get(assignment.role)
+    if level is not None and new.level != level:
+        return MSG_SCOPE_NO_LEVEL.format(
+            role=assignment.get_role_display(),
+            level=Level(level).label.lower(),
+            unit=new.name,
+            actual=Level(new.level).label.lower(),
+        )
+    return ""
+
+
+def role_assignment_move(
+    *, actor: User | None, assignment: RoleAssignment, new: OrgUnit, rule: str, source: str
+) -> RoleAssignment:
+    """Move a role from an abolished unit to its successor; audited. Call inside a transaction.
+
+    A user who already holds the role there keeps that grant; the old one goes either way.
+    """
+    old = assignment.orgunit
+    before = {"role": assignment.role, "orgunit": old.pk, "code": old.code, "name": old.name}
+    moved = RoleAssignment.objects.filter(
+        user_id=assignment.user_id, role=assignment.role, orgunit=new
+    ).first()
+    if moved is None:
+        moved = RoleAssignment(user_id=assignment.user_id, role=assignment.role, orgunit=new)
+        moved.full_clean()
+        moved.save()
+    old_pk = assignment.pk
+    assignment.delete()
+    audit_record(
+        actor=actor,
+        action="role_assignment.rehome",
+        source=source,
+        target_type="role_assignment",
+        target_id=old_pk,
+        orgunit=new,
+        summary=f"Chuyển phân quyền của {assignment.user}: {old.name} → {new.name}",
+        before=before,
+        after={
+            "role": moved.role,
+            "orgunit": new.pk,
+            "code": new.code,
+            "name": new.name,
+            "assignment": moved.pk,
+            "rule": rule,
+        },
+    )
+    return moved

@@ -27,7 +27,9 @@ from phongtrao.datavalues.periods import PeriodKind, periods_between
 from phongtrao.datavalues.services.write import datavalues_write_unscoped
 from phongtrao.orgunits.models import Hierarchy, Level, OrgUnit
 from phongtrao.registries import models as m
+from phongtrao.registries.rehome import rollups_refilled
 
+from .continuation import demo_continue
 from .generator import DEMO_TYPE_PREFIX, END, Generator
 from .users import DEMO_USERS, SYSTEM_USER, demo_system_user, demo_users_create
 
@@ -89,7 +91,14 @@ def demo_load(*, province_code: str = "02", progress: Progress | None = None) ->
     ).first()
     if province is None:
         raise NotFound(f"Không có tỉnh mã «{province_code}» trong hệ thống đơn vị trước 2025.")
-    demo_unload()
+    # Some hundred thousand rows: on SQLite the roll-ups are filled once at the end rather than
+    # row by row by their triggers (PostgreSQL's statement triggers take each batch at once).
+    with rollups_refilled():
+        demo_unload()
+        return _demo_fill(province, progress)
+
+
+def _demo_fill(province: OrgUnit, progress: Progress) -> DemoResult:
     system = demo_system_user()
     gen = Generator(
         province=province,
@@ -148,6 +157,9 @@ def demo_load(*, province_code: str = "02", progress: Progress | None = None) ->
     _bulk(m.WelfareAction, gen.welfare(), progress, "an sinh")
     _conference(gen)
     result.counts["values"] = _monthly_values(gen)
+    # Past 1/7/2025 the records go on in today's communes (the seed's figures stay as they are).
+    result.counts.update(demo_continue(province=province, system=system))
+    progress("từ 01/7/2025", 1, 1)
     result.users = demo_users_create(province=province)
     audit_record(
         actor=system,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from phongtrao.accounts.models import Role, User
 from phongtrao.accounts.services import role_grant
-from phongtrao.orgunits.models import OrgUnit
+from phongtrao.orgunits.models import Level, OrgUnit
 
 SYSTEM_USER = "demo-he-thong"
 DEMO_PASSWORD = "phongtrao-demo-2023"
@@ -15,6 +15,9 @@ DEMO_USERS = (
     ("demo_mttq", Role.FRONT_VIEWER, "province", "Hội Liên hiệp Phụ nữ tỉnh (demo)"),
     ("demo_quantri", Role.ADMIN, "province", "Quản trị tỉnh (demo)"),
     ("demo_trunguong", Role.NATIONAL_OFFICER, "country", "Cán bộ Bộ Công an (demo)"),
+    # Today's province (from 1/7/2025) that took in the demo province: it reads the old one's
+    # history too, as any grant on today's units does.
+    ("demo_tinh_moi", Role.PROVINCE_OFFICER, "province_today", "Cán bộ Công an tỉnh (demo, 2025)"),
 )
 
 
@@ -48,17 +51,22 @@ def demo_users_create(*, province: OrgUnit) -> list[tuple[str, str, str, str]]:
     """Create the demo accounts over the country, the province, its first district and commune."""
     district = OrgUnit.objects.filter(parent=province).order_by("code").first()
     commune = OrgUnit.objects.filter(parent=district).order_by("code").first()
+    today = OrgUnit.objects.filter(predecessors__old=province, level=Level.PROVINCE).first()
     scopes = {
         "country": province.parent,
         "province": province,
         "district": district,
         "commune": commune,
+        "province_today": today,
     }
     shown = []
     for username, role, scope, full_name in DEMO_USERS:
+        unit = scopes[scope]
+        if unit is None:
+            continue  # a province without a successor (a tree loaded without the 2025 one)
         user = User(username=username, first_name=full_name, is_staff=role == Role.ADMIN)
         user.set_password(DEMO_PASSWORD)
         user.save()
-        role_grant(user=user, role=role, orgunit=scopes[scope])
-        shown.append((username, DEMO_PASSWORD, Role(role).label, scopes[scope].name))
+        role_grant(user=user, role=role, orgunit=unit)
+        shown.append((username, DEMO_PASSWORD, Role(role).label, unit.name))
     return shown

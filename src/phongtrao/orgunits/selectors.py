@@ -12,6 +12,7 @@ from django.db.models import Count
 from phongtrao.accounts.models import User
 from phongtrao.accounts.permissions import Action, orgunits_where, scope_paths, user_can
 from phongtrao.core.errors import InvalidInput, NotFound
+from phongtrao.core.numbers import format_vi_number
 from phongtrao.core.text import search_key
 
 from .models import Hierarchy, Level, OrgUnit, OrgUnitQuerySet, OrgUnitSuccession
@@ -149,3 +150,153 @@ def succession_attribution(*, old_ids: Iterable[int] | None = None) -> dict[int,
             seats = sorted(new_id for new_id, _, seat in rows if seat) or [min(r[0] for r in rows)]
             result[old_id] = [Attribution(seats[0], one, AttributionRule.SEAT)]
     return result
+
+
+# Where a record or a scope of an abolished unit goes: it lives in ONE unit, so a split unit's
+# shares cannot divide it; the operator chooses, or asks for the seat successor explicitly.
+class TargetRule:
+    WHOLE = "whole"  # the unit's only successor
+    CHOICE = "choice"  # a split unit: the operator's choice among its successors
+    SEAT = "seat"  # a split unit: the seat successor, because the operator asked for it
+
+
+TARGET_RULE_LABELS = {
+    TargetRule.WHOLE: "đơn vị kế thừa duy nhất",
+    TargetRule.CHOICE: "do người vận hành chọn",
+    TargetRule.SEAT: "đơn vị nhận trụ sở (theo yêu cầu của người vận hành)",
+}
+
+
+@dataclass(frozen=True)
+class SuccessorTarget:
+    """Where one old unit's records go; new is None while a choice is needed."""
+
+    old: OrgUnit
+    new: OrgUnit | None
+    rule: str
+    candidates: tuple[OrgUnit, ...]  # the unit's successors, by code
+    seat_id: int | None
+
+    @property
+    def needs_choice(self) -> bool:
+        return self.new is None
+
+
+MSG_CHOICE_NOT_SUCCESSOR = (
+    "«{new}» không phải đơn vị kế thừa của «{old}»; chọn một trong: {choices}."
+)
+MSG_CHOICE_INVALID_UNIT = "Đơn vị «{new}» không có hiệu lực từ {day:%d/%m/%Y}."
+
+
+def successor_targets(
+    *,
+    old_ids: Iterable[int],
+    choices: dict[int, int] | None = None,
+    use_seat: bool = False,
+    effective: date,
+) -> dict[int, SuccessorTarget]:
+    """Return, per old unit, the one unit of today's tree its records and scopes move to.
+
+    A unit with one successor goes there. A split unit goes to the operator's choice (which
+    must be one of its successors), else to its seat successor when use_seat, else nowhere yet.
+    A unit without successor (a district) goes only where the operator chooses (a unit valid
+    on the effective date).
+    """
+    choices = choices or {}
+    wanted = set(old_ids)
+    units = OrgUnit.objects.in_bulk(wanted | set(choices.values()))
+    successions: dict[int, list[OrgUnitSuccession]] = {}
+    for s in OrgUnitSuccession.objects.filter(old_id__in=wanted).select_related("new"):
+        successions.setdefault(s.old_id, []).append(s)
+    targets: dict[int, SuccessorTarget] = {}
+    for old_id in sorted(wanted):
+        old = units[old_id]
+        rows = sorted(successions.get(old_id, []), key=lambda s: s.new.code)
+        candidates = tuple(s.new for s in rows)
+        seat_id = next((s.new_id for s in rows if s.seat), None)
+        chosen = choices.get(old_id)
+        new: OrgUnit | None = None
+        rule = ""
+        if chosen is not None:
+            new, rule = units[chosen], TargetRule.CHOICE
+            if candidates and chosen not in {c.pk for c in candidates}:
+                raise InvalidInput(
+                    MSG_CHOICE_NOT_SUCCESSOR.format(
+                        new=f"{new.code} {new.name}",
+                        old=f"{old.code} {old.name}",
+                        choices=", ".join(f"{c.code} {c.name}" for c in candidates),
+                    )
+                )
+            if not new.is_valid_on(effective):
+                raise InvalidInput(MSG_CHOICE_INVALID_UNIT.format(new=new.name, day=effective))
+        elif len(candidates) == 1:
+            new, rule = candidates[0], TargetRule.WHOLE
+        elif candidates and use_seat:
+            new = next(c for c in candidates if c.pk == (seat_id or candidates[0].pk))
+            rule = TargetRule.SEAT
+        targets[old_id] = SuccessorTarget(old, new, rule, candidates, seat_id)
+    return targets
+
+
+@dataclass(frozen=True)
+class LineageLink:
+    """One predecessor or successor of a unit, as its page shows it."""
+
+    unit: OrgUnit
+    partial: bool
+    seat: bool
+    share: Decimal | None
+    visible: bool  # the reader may open its page (else its name is shown without a link)
+    weight: Decimal | None  # split: what of the old unit's values this new unit is given
+    rule: str  # split: how its values are attributed (AttributionRule), else ""
+
+    @property
+    def rule_label(self) -> str:
+        return ATTRIBUTION_LABELS.get(self.rule, "")
+
+    @property
+    def weight_percent(self) -> str:
+        """The weight as a Vietnamese percentage ("" when the unit went whole)."""
+        if self.weight is None:
+            return ""
+        return f"{format_vi_number(self.weight * 100, decimals=2).rstrip('0').rstrip(',')}%"
+
+
+@dataclass(frozen=True)
+class Lineage:
+    successors: list[LineageLink]
+    predecessors: list[LineageLink]
+    split_rule: str  # this unit was split: how its values are attributed ("" otherwise)
+
+    @property
+    def split_rule_label(self) -> str:
+        return ATTRIBUTION_LABELS.get(self.split_rule, "")
+
+
+def orgunit_lineage(*, user: User, unit: OrgUnit) -> Lineage:
+    """Return a unit's successors and predecessors, with the attribution of split units."""
+    out = list(unit.successors.select_related("new").order_by("new__code"))
+    into = list(unit.predecessors.select_related("old").order_by("old__code"))
+    split_ids = [s.old_id for s in into if s.partial] + ([unit.pk] if len(out) > 1 else [])
+    attributed = succession_attribution(old_ids=split_ids) if split_ids else {}
+
+    def given(old_id: int, new_id: int) -> tuple[Decimal | None, str]:
+        rows = attributed.get(old_id)
+        if not rows or rows[0].rule == AttributionRule.WHOLE:
+            return None, ""
+        weight = next((a.weight for a in rows if a.new_id == new_id), Decimal(0))
+        return weight, rows[0].rule
+
+    def can_see(other: OrgUnit) -> bool:
+        return user_can(user, Action.VIEW_AGGREGATE, other)
+
+    successors = [
+        LineageLink(s.new, s.partial, s.seat, s.share, can_see(s.new), *given(unit.pk, s.new_id))
+        for s in out
+    ]
+    predecessors = [
+        LineageLink(s.old, s.partial, s.seat, s.share, can_see(s.old), *given(s.old_id, unit.pk))
+        for s in into
+    ]
+    split_rule = attributed[unit.pk][0].rule if len(out) > 1 and unit.pk in attributed else ""
+    return Lineage(successors, predecessors, split_rule)

@@ -48,6 +48,7 @@ MSG_WRONG_LEVEL = "Biểu mẫu «{dataset}» được nhập ở {level}, khôn
 MSG_NOT_ASSIGNED = "Biểu mẫu «{dataset}» không được giao cho {unit}."
 MSG_WRONG_PERIOD = "Kỳ «{period}» không đúng loại kỳ của biểu mẫu «{dataset}»."
 MSG_UNIT_INVALID = "{unit} không còn hiệu lực trong kỳ {period}."
+MSG_UNIT_NOT_YET = "{unit} chưa có hiệu lực trong kỳ {period} (hiệu lực từ {day:%d/%m/%Y})."
 MSG_LOCKED = (
     "Số liệu kỳ này đã được phê duyệt nên bị khóa; cần hủy phê duyệt (kèm lý do) trước khi sửa."
 )
@@ -191,9 +192,14 @@ def target_refusal(
         )
     if period.kind != PeriodKind(dataset.period_type) or period.windows != dataset.windows:
         return MSG_WRONG_PERIOD.format(period=period.code, dataset=dataset.name)
-    if not (orgunit.valid_from is None or orgunit.valid_from <= period.end) or not (
-        orgunit.valid_to is None or period.start <= orgunit.valid_to
-    ):
+    # A unit takes values for the periods it exists in (any day of them): an old commune none
+    # after 30/6/2025, a commune of today's tree none before 1/7/2025. No month or quarter
+    # straddles the change; the year 2025 belongs to both trees, each for its own half.
+    if orgunit.valid_from is not None and period.end < orgunit.valid_from:
+        return MSG_UNIT_NOT_YET.format(
+            unit=orgunit.name, period=period.label_vi, day=orgunit.valid_from
+        )
+    if orgunit.valid_to is not None and orgunit.valid_to < period.start:
         return MSG_UNIT_INVALID.format(unit=orgunit.name, period=period.label_vi)
     return None
 

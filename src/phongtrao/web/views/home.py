@@ -12,6 +12,7 @@ from phongtrao.orgunits.selectors import (
     orgunit_ancestors,
     orgunit_children,
     orgunit_get_for_user,
+    orgunit_lineage,
     orgunit_roots_for_user,
     orgunit_search,
 )
@@ -55,8 +56,7 @@ def orgunit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
                 if user_can(request.user, Action.VIEW_AGGREGATE, a)
             ],
             "children": orgunit_children(unit=unit),
-            "successors": unit.successors.select_related("new"),
-            "predecessors": unit.predecessors.select_related("old"),
+            "lineage": orgunit_lineage(user=request.user, unit=unit),
             "entry_datasets": datasets_entered_at(unit)
             if user_can(request.user, Action.ENTER_DATA, unit)
             else [],
