@@ -41,6 +41,7 @@ SCOPES = ("commune", "district", "province")
 FORMATS = ("json", "docx", "pdf")
 TARGETS_S = {"json": 1.0, "docx": 3.0, "pdf": 3.0}
 NATIONAL_TARGET_S, NATIONAL_TARGET_MB = 5.0, 500
+COUNTRY_TARGET_S = 30.0  # the whole country (on national data; on the demo, far below)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -75,6 +76,9 @@ def main(argv: list[str] | None = None) -> int:
         if completed.returncode != 0:
             return completed.returncode
     cases = [(scope, fmt, "service") for scope in SCOPES for fmt in FORMATS]
+    # The whole country (Việt Nam, the old tree's top) on the demo: one province holds data, but
+    # the completeness appendix covers every commune of the country.
+    cases += [("country", fmt, "service") for fmt in ("json", "pdf")]
     if not args.no_web:
         cases += [("province", fmt, "web") for fmt in FORMATS]
     national = _national_url() if args.national == "auto" else None
@@ -190,6 +194,8 @@ def _unit(scope: str) -> Any:
             .first()
         )
         return OrgUnit.objects.get(pk=busiest["parent__parent"])
+    if scope == "country":
+        return OrgUnit.objects.get(hierarchy=Hierarchy.OLD, level=Level.COUNTRY)
     province = OrgUnit.objects.get(hierarchy=Hierarchy.OLD, level=Level.PROVINCE, code="02")
     if scope == "province":
         return province
@@ -276,9 +282,15 @@ def _case(scope: str, fmt: str, via: str, runs: int) -> dict[str, Any]:
 def print_table(cases: list[dict[str, Any]]) -> None:
     print("\nBáo cáo tổng kết (2013-08-01 → 2023-05-30), đo ấm, trung vị:")
     for c in cases:
-        target = NATIONAL_TARGET_S if c["scope"] == "largest" else TARGETS_S[c["format"]]
+        target = (
+            NATIONAL_TARGET_S
+            if c["scope"] == "largest"
+            else COUNTRY_TARGET_S
+            if c["scope"] == "country"
+            else TARGETS_S[c["format"]]
+        )
         met = "đạt" if c["wall_median_s"] < target else "CHƯA ĐẠT"
-        if c["scope"] == "largest" and c["peak_rss_mb"] >= NATIONAL_TARGET_MB:
+        if c["scope"] in ("largest", "country") and c["peak_rss_mb"] >= NATIONAL_TARGET_MB:
             met = "CHƯA ĐẠT"
         name = f"{c['scope']} {c['format']} ({c['via']}, {c['db']})"
         print(

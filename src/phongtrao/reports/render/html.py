@@ -34,6 +34,11 @@ def review_body_html(doc: Document) -> str:
 
 
 def review_html(doc: Document, *, for_print: bool = False) -> str:
-    """Return the review as a whole HTML document with its stylesheet inlined."""
+    """Return the review as a whole HTML document with its stylesheet inlined.
+
+    For print (the PDF) the charts are SVG: WeasyPrint draws them as vectors, with no image to
+    decode and compress again; on screen they stay PNG images.
+    """
     template = _engine().get_template("reports/review.html")
-    return template.render(Context({"doc": doc, "css": review_css(for_print=for_print)}))
+    context = {"doc": doc, "css": review_css(for_print=for_print), "svg_charts": for_print}
+    return template.render(Context(context))
