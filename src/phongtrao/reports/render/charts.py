@@ -1,10 +1,10 @@
-"""Charts of the main indicators by year (or month): SVG for print, PNG for Word and the screen.
+"""Charts of the main indicators by year (or month), as PNG images drawn with Pillow.
 
-A review's charts are simple bars with a value over each, so they are laid out here once (the
-scale, the ticks, where each bar and label goes) and drawn twice without a plotting library: as
-SVG text for the PDF (vector, and WeasyPrint draws it without decoding an image) and, only when
-asked, as a PNG drawn with Pillow for the DOCX and the HTML page. Matplotlib took ~80 ms a chart
-(measuring and drawing every text through Agg); this takes a few milliseconds.
+A review's charts are simple bars with a value over each, so they are laid out here (the scale,
+the ticks, where each bar and label goes) and drawn with Pillow, without a plotting library:
+matplotlib took ~80 ms a chart (measuring and drawing every text through Agg), this ~9 ms.
+SVG was tried for the PDF and is slower there: WeasyPrint 70 lays out an SVG text letter by
+letter (a Pango layout per letter), ~40 ms a chart against ~20 ms to take in a PNG.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from decimal import Decimal
 from functools import cache, cached_property
 from importlib.util import find_spec
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -30,7 +29,7 @@ BAR_COLOUR = "#8b1a1a"
 AXIS_COLOUR = "#000000"
 DPI = 150
 WIDTH_IN, HEIGHT_IN = 6.4, 2.9
-WIDTH, HEIGHT = round(WIDTH_IN * DPI), round(HEIGHT_IN * DPI)  # pixels, and the SVG's units
+WIDTH, HEIGHT = round(WIDTH_IN * DPI), round(HEIGHT_IN * DPI)  # pixels
 PNG_COMPRESSION = 3  # zlib level: the default 6 takes half as long again for 7 % less
 # The plot area as shares of the figure (fixed margins: measuring every label costs more).
 LEFT, RIGHT, TOP = 0.1, 0.98, 0.88
@@ -41,8 +40,6 @@ Y_MARGIN = 0.15  # room over the highest bar for its label
 MAX_TICKS = 6
 # Font sizes in points, drawn at DPI.
 TITLE_PT, TICK_PT, NOTE_PT = 10, 8, 7
-# The SVG writes in the document's own face, so the PDF embeds no other font.
-SVG_FONTS = "'Times New Roman', 'Liberation Serif', 'DejaVu Serif', serif"
 
 
 def _px(points: float) -> float:
@@ -76,7 +73,7 @@ class _Text:
     y: float
     text: str
     points: float
-    anchor: str  # "middle", "end" (right-aligned), "start"
+    anchor: str  # "middle", "end" (right-aligned)
     baseline: str = "bottom"  # "bottom", "top", "middle"
     rotate: bool = False  # 45° up to the right, ending at (x, y)
 
@@ -108,15 +105,6 @@ class Chart:
     def data_uri(self) -> str:
         return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
 
-    @cached_property
-    def svg(self) -> str:
-        """Return the chart as a standalone SVG document."""
-        return _svg(self._layout)
-
-    @property
-    def svg_data_uri(self) -> str:
-        return "data:image/svg+xml;base64," + base64.b64encode(self.svg.encode()).decode("ascii")
-
 
 def _lay_out(title: str, labels: list[str], values: list[Decimal | None]) -> _Layout:
     """Place the bars, the axes, the ticks and every text of one bar chart."""
@@ -144,7 +132,9 @@ def _lay_out(title: str, labels: list[str], values: list[Decimal | None]) -> _La
         if value is not None:
             top = y_of(float(value))
             bars.append((centre - half, min(top, zero), centre + half, max(top, zero)))
-            texts.append(_Text(centre, min(top, zero) - _px(2), number_vi(value), NOTE_PT, "middle"))
+            texts.append(
+                _Text(centre, min(top, zero) - _px(2), number_vi(value), NOTE_PT, "middle")
+            )
         tick = _px(3.5)
         lines.append((centre, y_bottom, centre, y_bottom + tick))
         if rotated:
@@ -161,40 +151,6 @@ def _lay_out(title: str, labels: list[str], values: list[Decimal | None]) -> _La
     lines.append((x0, y_bottom, x1, y_bottom))  # the bottom spine
     texts.append(_Text((x0 + x1) / 2, y_top - _px(6), title, TITLE_PT, "middle"))
     return _Layout(bars, lines, texts)
-
-
-# --- SVG -----------------------------------------------------------------------------------
-
-_SVG_ANCHOR = {"middle": "middle", "end": "end", "start": "start"}
-# How far below its anchor a text's baseline lies, in ems (SVG's y is the baseline).
-_SVG_BASELINE = {"bottom": 0.0, "top": 0.8, "middle": 0.35}
-
-
-def _svg(layout: _Layout) -> str:
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH_IN}in" height="{HEIGHT_IN}in"'
-        f' viewBox="0 0 {WIDTH} {HEIGHT}">',
-        f'<g fill="{BAR_COLOUR}">',
-    ]
-    parts += [
-        f'<rect x="{a:.1f}" y="{b:.1f}" width="{c - a:.1f}" height="{d - b:.1f}"/>'
-        for a, b, c, d in layout.bars
-    ]
-    parts.append(f'</g><g stroke="{AXIS_COLOUR}" stroke-width="1.6">')
-    parts += [
-        f'<line x1="{a:.1f}" y1="{b:.1f}" x2="{c:.1f}" y2="{d:.1f}"/>' for a, b, c, d in layout.lines
-    ]
-    parts.append(f'</g><g font-family="{SVG_FONTS}" fill="{AXIS_COLOUR}">')
-    for t in layout.texts:
-        size = _px(t.points)
-        y = t.y + size * _SVG_BASELINE[t.baseline]
-        rotate = f' transform="rotate(-45 {t.x:.1f} {y:.1f})"' if t.rotate else ""
-        parts.append(
-            f'<text x="{t.x:.1f}" y="{y:.1f}" font-size="{size:.1f}"'
-            f' text-anchor="{_SVG_ANCHOR[t.anchor]}"{rotate}>{escape(t.text)}</text>'
-        )
-    parts.append("</g></svg>")
-    return "".join(parts)
 
 
 # --- PNG -----------------------------------------------------------------------------------
@@ -222,7 +178,6 @@ _PIL_ANCHOR = {
     ("middle", "top"): "ma",
     ("end", "middle"): "rm",
     ("end", "top"): "ra",
-    ("start", "bottom"): "ld",
 }
 
 
@@ -259,7 +214,7 @@ def chart_png(title: str, labels: list[str], values: list[Decimal | None]) -> by
 def review_charts(review: Review) -> list[Chart]:
     """Return a chart of each main indicator that has data, by year (or month).
 
-    Nothing is drawn yet: each rendering asks for the form it uses (SVG or PNG).
+    Nothing is drawn yet: a rendering that shows charts asks for each PNG (XLSX and JSON never).
     """
     per = "năm" if review.slice_kind == "year" else "tháng"
     labels = tuple(s.label for s in review.slices)

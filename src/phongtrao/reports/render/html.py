@@ -34,11 +34,6 @@ def review_body_html(doc: Document) -> str:
 
 
 def review_html(doc: Document, *, for_print: bool = False) -> str:
-    """Return the review as a whole HTML document with its stylesheet inlined.
-
-    For print (the PDF) the charts are SVG: WeasyPrint draws them as vectors, with no image to
-    decode and compress again; on screen they stay PNG images.
-    """
+    """Return the review as a whole HTML document with its stylesheet inlined."""
     template = _engine().get_template("reports/review.html")
-    context = {"doc": doc, "css": review_css(for_print=for_print), "svg_charts": for_print}
-    return template.render(Context(context))
+    return template.render(Context({"doc": doc, "css": review_css(for_print=for_print)}))
