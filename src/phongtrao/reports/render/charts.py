@@ -56,12 +56,12 @@ def _ticks(low: float, high: float, integral: bool) -> list[float]:
     if span <= 0:
         return [low]
     magnitude = 10 ** math.floor(math.log10(span / MAX_TICKS))
-    for factor in (1, 2, 2.5, 5, 10):
-        step = factor * magnitude
-        if integral and step < 1 or integral and step != int(step):
-            continue
-        if span / step <= MAX_TICKS:
-            break
+    steps = [f * magnitude for f in (1, 2, 2.5, 5, 10)]
+    if integral:  # counts: whole steps only (no "0,5 đợt")
+        steps = [s for s in steps if s >= 1 and s == int(s)] or [1.0]
+    else:  # the axis writes two decimals at most
+        steps = [s for s in steps if abs(round(s, 2) - s) < 1e-9] or [0.01]
+    step = next((s for s in steps if span / s <= MAX_TICKS), steps[-1])
     first = math.ceil(low / step - 1e-9)
     last = math.floor(high / step + 1e-9)
     return [round(i * step, 10) for i in range(first, last + 1)]
