@@ -104,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         worker = ["--worker", f"{scope}:{fmt}:{via}", "--runs", str(args.runs)]
         completed = _run_worker(worker, env, capture=True)
         if completed.returncode != 0:
+            print(completed.stderr[-4000:], file=sys.stderr)
             return completed.returncode
         measured.append(json.loads(completed.stdout.strip().splitlines()[-1]))
     result = {
