@@ -22,7 +22,7 @@ from phongtrao.catalog.indicators import (
 )
 from phongtrao.catalog.models import DataElement, DataSet, ValidationRule
 from phongtrao.core.replicas import reading_replica
-from phongtrao.datavalues.completeness import completeness_reports
+from phongtrao.datavalues.completeness import completeness_tallies
 from phongtrao.datavalues.periods import Period, PeriodKind, periods_between
 from phongtrao.datavalues.validation import validation_run
 from phongtrao.orgunits.models import Level, OrgUnit
@@ -244,14 +244,12 @@ def _dataset_completeness(
     ]
     lines: dict[str, CompletenessLine] = {}
     total = CompletenessLine(root.code, root.name)
-    for report in completeness_reports(dataset=dataset, root=root, periods=periods):
-        for row in report.rows:
-            line = lines.setdefault(
-                row.orgunit.code, CompletenessLine(row.orgunit.code, row.orgunit.name)
-            )
-            statuses = [u.status for u in row.units]
-            line.add(statuses)
-            total.add(statuses)
+    # Counted set-wise: the country over ten years is 1,3 M reports a data set.
+    for tally in completeness_tallies(dataset=dataset, root=root, periods=periods):
+        unit = tally.orgunit
+        line = lines.setdefault(unit.code, CompletenessLine(unit.code, unit.name))
+        line.add_counts(tally)
+        total.add_counts(tally)
     rows = sorted(lines.values(), key=lambda line: line.code)
     return DatasetCompleteness(dataset.code, dataset.name, len(periods), rows, total)
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 from phongtrao.analytics.figures import Origin
 from phongtrao.catalog.indicators import unit_totals
 from phongtrao.core.numbers import format_vi_number
-from phongtrao.datavalues.completeness import Status
+from phongtrao.datavalues.completeness import CompletenessTally, Status
 from phongtrao.orgunits.models import Level
 
 NO_DATA = "Chưa có số liệu"
@@ -162,6 +162,14 @@ class CompletenessLine:
         self.late += statuses.count(Status.LATE)
         self.missing += statuses.count(Status.MISSING)
         self.not_due += statuses.count(Status.NOT_DUE)
+
+    def add_counts(self, tally: CompletenessTally) -> None:
+        """Add the counts of `completeness_tallies` (statuses already summed)."""
+        self.expected += tally.expected
+        self.on_time += tally.on_time
+        self.late += tally.late
+        self.missing += tally.missing
+        self.not_due += tally.not_due
 
 
 @dataclass
