@@ -16,6 +16,7 @@ from typing import Any
 
 from phongtrao.accounts.models import User
 from phongtrao.accounts.permissions import Action, user_can
+from phongtrao.core.dataversion import cached
 from phongtrao.core.errors import InvalidInput, NotFound
 from phongtrao.core.numbers import decimal_plain, format_vi_number
 from phongtrao.datavalues.periods import Period
@@ -115,11 +116,22 @@ def pivot_resolve_unscoped(request: PivotRequest) -> ResolvedPivot:
 
 
 def _table(resolved: ResolvedPivot, *, totals: bool) -> Pivot:
-    return pivot_table(
-        indicators=resolved.indicators,
-        units=resolved.units,
-        periods=resolved.periods,
-        totals=totals,
+    # Computed once per data version: the page, its charts and its exports share the result.
+    key = (
+        tuple(resolved.indicators),
+        tuple(u.pk for u in resolved.units),
+        tuple(resolved.periods),
+        totals,
+    )
+    return cached(
+        "pivot",
+        key,
+        lambda: pivot_table(
+            indicators=resolved.indicators,
+            units=resolved.units,
+            periods=resolved.periods,
+            totals=totals,
+        ),
     )
 
 

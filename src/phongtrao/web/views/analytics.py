@@ -25,6 +25,7 @@ from phongtrao.analytics.pivots import (
     pivot_xlsx,
 )
 from phongtrao.analytics.query import Kind, Pivot, indicators_available
+from phongtrao.core.dataversion import cached
 from phongtrao.core.errors import InvalidInput
 from phongtrao.orgunits.models import Hierarchy, Level, OrgUnit
 from phongtrao.orgunits.selectors import (
@@ -257,8 +258,12 @@ def show_dashboard(request: HttpRequest) -> HttpResponse:
         raise Http404("Tài khoản chưa được giao đơn vị nào.")
     today = timezone.localdate()
     year = _year(request.GET.get("year"), today.year)
-    board = dashboard_build(
-        unit=unit, year=year, today=today, rank_code=request.GET.get("rank") or None
+    rank_code = request.GET.get("rank") or None
+    # Computed once per data version (core/dataversion.py): an edit shows on the next request.
+    board = cached(
+        "dashboard",
+        (unit.pk, year, today, rank_code),
+        lambda: dashboard_build(unit=unit, year=year, today=today, rank_code=rank_code),
     )
     pivot_query = urlencode(
         [("org_id", unit.pk), ("scope", "children"), ("from_year", year - 4), ("to_year", year)]

@@ -1,0 +1,129 @@
+"""Computed figures cached under a data version that every write bumps before it commits.
+
+A pivot, a dashboard or a chart is computed once and kept in Django's cache (settings `CACHES`,
+alias `PHONGTRAO_CACHE_ALIAS`: the local memory of each web process by default, Redis in
+production with several processes or hosts, see the README). Its key holds the number of the
+one `DataVersion` row, read first from the database the figures are read from (a replica
+lagging behind gives its own, older number with its own, older data):
+
+- every write that changes what figures read bumps the number in its own transaction: the one
+  write path of values (`datavalues/services/write.py`), the bulk loads of units and the demo,
+  and, through the `post_save`/`post_delete`/`m2m_changed` signals below, every model saved or
+  deleted in the apps that figures read (registries, units, catalog, approvals, derived
+  indicators);
+- a reader reads the number before it computes, so what it caches is at least as new as the
+  number it is filed under: the first request after an edit's commit misses the cache.
+
+On PostgreSQL the bump takes the row's lock until the writing transaction commits, so writers
+take turns at their commit (SQLite has one writer at a time anyway). A transaction bumps once:
+a later change in the same transaction (a file of a thousand records) finds its bump still
+pending and adds nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+from .replicas import read_connection
+
+T = TypeVar("T")
+
+# Apps whose rows figures read: a model saved or deleted in one of them bumps the version.
+WATCHED_APPS = frozenset({"datavalues", "registries", "orgunits", "catalog", "analytics"})
+# Models written in bulk by a path that bumps the version itself (no per-row delete signal).
+BULK_WRITTEN = frozenset(
+    {
+        "datavalues.DataValue",
+        "analytics.Rollup",
+        "analytics.ValueRollup",
+        "analytics.PeopleRollup",
+    }
+)
+TABLE = "core_dataversion"
+ROW = 1
+# A cached figure is dropped after this long even when nothing changed (seconds).
+TIMEOUT = 6 * 3600
+_MARK = "_phongtrao_version_bump"
+
+
+def data_version(connection: BaseDatabaseWrapper | None = None) -> int:
+    """Return the data version as the database that figures are read from sees it now."""
+    conn = connection or read_connection()
+    with conn.cursor() as cursor:
+        cursor.execute(f"SELECT version FROM {TABLE} WHERE id = %s", [ROW])  # noqa: S608
+        found = cursor.fetchone()
+    return int(found[0]) if found else 0
+
+
+def _in_transaction(conn: BaseDatabaseWrapper) -> bool:
+    # The transaction a test case wraps around each test is not the application's: each change
+    # a test makes outside a service's transaction bumps, as it would in autocommit.
+    return any(not getattr(block, "_from_testcase", False) for block in conn.atomic_blocks)
+
+
+def _pending(conn: BaseDatabaseWrapper) -> bool:
+    """Return whether this transaction (or savepoint) has already bumped the version."""
+    mark = getattr(conn, _MARK, None)
+    if mark is None or not _in_transaction(conn):
+        return False
+    token, savepoints = mark
+    # The bump's on-commit hook is gone after a commit, a rollback or the rollback of a
+    # savepoint that held it; a released savepoint the bump was made in may be a test's request.
+    return any(hook is token for _ids, hook, _robust in conn.run_on_commit) and all(
+        sid in conn.savepoint_ids for sid in savepoints
+    )
+
+
+def data_changed(using: str = DEFAULT_DB_ALIAS) -> None:
+    """Bump the data version in the current transaction (once per transaction)."""
+    conn = connections[using]
+    if _pending(conn):
+        return
+    with conn.cursor() as cursor:
+        cursor.execute(f"UPDATE {TABLE} SET version = version + 1 WHERE id = %s", [ROW])  # noqa: S608
+        if cursor.rowcount == 0:
+            cursor.execute(f"INSERT INTO {TABLE} (id, version) VALUES (%s, 1)", [ROW])  # noqa: S608
+    if _in_transaction(conn):
+
+        def token() -> None:
+            """Nothing: the hook only marks the bump as pending until the commit."""
+
+        conn.on_commit(token)
+        setattr(conn, _MARK, (token, tuple(conn.savepoint_ids)))
+
+
+def _cache() -> Any:
+    return caches[getattr(settings, "PHONGTRAO_CACHE_ALIAS", "default")]
+
+
+def cached(name: str, key: Any, compute: Callable[[], T]) -> T:
+    """Return compute() for a key, from the cache while the data version has not changed.
+
+    name tells apart what is cached; key is anything with a stable repr (codes, ids, dates).
+    """
+    version = data_version()
+    digest = hashlib.sha1(repr(key).encode(), usedforsecurity=False).hexdigest()
+    cache_key = f"phongtrao:{name}:{version}:{digest}"
+    store = _cache()
+    found = store.get(cache_key)
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    value = compute()
+    store.set(cache_key, value, TIMEOUT)
+    return value
+
+
+def signal_changed(sender: Any, using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> None:
+    """Bump the version for a model saved or deleted in a watched app (a signal receiver)."""
+    meta = getattr(sender, "_meta", None)
+    # A migration's historical models (module "__fake__") may run before this table exists.
+    historical = getattr(sender, "__module__", "") == "__fake__"
+    if meta is not None and meta.app_label in WATCHED_APPS and not historical:
+        data_changed(using)
