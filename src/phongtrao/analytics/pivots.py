@@ -115,17 +115,35 @@ def pivot_resolve_unscoped(request: PivotRequest) -> ResolvedPivot:
     return ResolvedPivot(root, units, periods, request.indicators)
 
 
-def _table(resolved: ResolvedPivot, *, totals: bool) -> Pivot:
-    # Computed once per data version: the page, its charts and its exports share the result.
-    key = (
+def pivot_key(resolved: ResolvedPivot, *, totals: bool = True) -> tuple[Any, ...]:
+    """Return what identifies a resolved pivot's result (for caches)."""
+    return (
         tuple(resolved.indicators),
         tuple(u.pk for u in resolved.units),
         tuple(resolved.periods),
         totals,
     )
+
+
+def pivot_chart_png(resolved: ResolvedPivot, *, kind: str, indicator: str) -> bytes:
+    """Return a PNG chart of one indicator of a resolved pivot ("line" by period, "bar" by
+    unit), drawn once per data version."""
+
+    def draw() -> bytes:
+        from .charts import bar_chart_png, line_chart_png  # matplotlib: only when drawing
+
+        table = _table(resolved, totals=True)
+        chosen = next((i for i in table.indicators if i.code == indicator), table.indicators[0])
+        return (line_chart_png if kind == "line" else bar_chart_png)(table, chosen)
+
+    return cached("chart", (*pivot_key(resolved), kind, indicator), draw)
+
+
+def _table(resolved: ResolvedPivot, *, totals: bool) -> Pivot:
+    # Computed once per data version: the page, its charts and its exports share the result.
     return cached(
         "pivot",
-        key,
+        pivot_key(resolved, totals=totals),
         lambda: pivot_table(
             indicators=resolved.indicators,
             units=resolved.units,

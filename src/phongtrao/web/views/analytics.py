@@ -13,14 +13,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from phongtrao.accounts.permissions import AnyUser
-from phongtrao.analytics.charts import bar_chart_png, line_chart_png
 from phongtrao.analytics.dashboard import dashboard_build
 from phongtrao.analytics.pivots import (
     DIMENSIONS,
     PivotRequest,
     period_options_text,
+    pivot_chart_png,
     pivot_csv,
     pivot_grids,
+    pivot_resolve,
     pivot_run,
     pivot_xlsx,
 )
@@ -240,10 +241,9 @@ def export_pivot(request: HttpRequest) -> HttpResponse:
 @login_required
 def show_chart(request: HttpRequest, kind: str) -> HttpResponse:
     state = _form_state(request)
-    table = _run(request, state)
-    chart = next((i for i in table.indicators if i.code == state["chart"]), table.indicators[0])
-    draw = bar_chart_png if kind == "bar" else line_chart_png
-    return HttpResponse(draw(table, chart), content_type="image/png")
+    resolved = pivot_resolve(_pivot_request(state), user=request.user)
+    png = pivot_chart_png(resolved, kind="bar" if kind == "bar" else "line", indicator=state["chart"])
+    return HttpResponse(png, content_type="image/png")
 
 
 @login_required
