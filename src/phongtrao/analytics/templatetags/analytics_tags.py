@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from html import escape
 from typing import Any
 
 from django import template
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from phongtrao.analytics.aggregate import NotAdditive
@@ -50,6 +50,8 @@ def _cell_html(value: Any, error: str = "", extra: str = "") -> str:
         )
     if value is None:
         return f'<td class="num missing {escape(extra)}">–</td>'
+    if isinstance(value, Decimal | int | float):  # digits, dots and commas only
+        return f'<td class="num {escape(extra)}">{format_vi_number(value)}</td>'
     return f'<td class="num {escape(extra)}">{escape(vi_number(value))}</td>'
 
 
@@ -84,4 +86,26 @@ def pivot_body(grid: Any) -> str:
         if grid.corner:
             parts.append(_cell_html(grid.corner.value, grid.corner.error, "total"))
         parts.append("</tr></tfoot>")
+    return mark_safe("".join(parts))  # noqa: S308 - every part escaped
+
+
+@register.simple_tag
+def indicator_choices(groups: dict[str, list[dict[str, Any]]], chosen: list[str]) -> str:
+    """Return the indicator checkboxes of the pivot form, a folding group per kind (one tag,
+    not template nodes per indicator: the catalog has dozens)."""
+    picked = set(chosen)
+    parts = []
+    for index, (group, items) in enumerate(groups.items()):
+        opened = " open" if index == 0 else ""
+        parts.append(f"<details{opened}><summary>{escape(group)} ({len(items)})</summary>\n")
+        for item in items:
+            code = escape(str(item["code"]))
+            formula = f" = {escape(item['formula'])}" if item.get("formula") else ""
+            checked = " checked" if item["code"] in picked else ""
+            unit = f" <small>({escape(item['unit'])})</small>" if item.get("unit") else ""
+            parts.append(
+                f'<label title="{code}{formula}"><input type="checkbox" name="indicators" '
+                f'value="{code}"{checked}> {escape(str(item["name"]))}{unit}</label>'
+            )
+        parts.append("\n</details>\n")
     return mark_safe("".join(parts))  # noqa: S308 - every part escaped
