@@ -8,9 +8,8 @@ class CoreConfig(AppConfig):
     verbose_name = "Dùng chung"
 
     def ready(self) -> None:
-        from django.db.models.signals import m2m_changed, post_delete, post_save
-
         from django.apps import apps
+        from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from .dataversion import BULK_WRITTEN, WATCHED_APPS, signal_changed
         from .replicas import request_started as replicas_request_started

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
@@ -32,8 +32,6 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from .replicas import read_connection
-
-T = TypeVar("T")
 
 # Apps whose rows figures read: a model saved or deleted in one of them bumps the version.
 WATCHED_APPS = frozenset({"datavalues", "registries", "orgunits", "catalog", "analytics"})
@@ -103,7 +101,7 @@ def _cache() -> Any:
     return caches[getattr(settings, "PHONGTRAO_CACHE_ALIAS", "default")]
 
 
-def cached(name: str, key: Any, compute: Callable[[], T]) -> T:
+def cached[T](name: str, key: Any, compute: Callable[[], T]) -> T:
     """Return compute() for a key, from the cache while the data version has not changed.
 
     name tells apart what is cached; key is anything with a stable repr (codes, ids, dates).

@@ -262,7 +262,8 @@ def export_pivot(request: HttpRequest) -> HttpResponse:
 def show_chart(request: HttpRequest, kind: str) -> HttpResponse:
     state = _form_state(request)
     resolved = pivot_resolve(_pivot_request(state), user=request.user)
-    png = pivot_chart_png(resolved, kind="bar" if kind == "bar" else "line", indicator=state["chart"])
+    chart = "bar" if kind == "bar" else "line"
+    png = pivot_chart_png(resolved, kind=chart, indicator=state["chart"])
     return HttpResponse(png, content_type="image/png")
 
 
