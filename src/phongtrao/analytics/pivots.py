@@ -136,7 +136,7 @@ def pivot_chart_png(resolved: ResolvedPivot, *, kind: str, indicator: str) -> by
         chosen = next((i for i in table.indicators if i.code == indicator), table.indicators[0])
         return (line_chart_png if kind == "line" else bar_chart_png)(table, chosen)
 
-    return cached("chart", (*pivot_key(resolved), kind, indicator), draw)
+    return cached("chart", (*pivot_key(resolved), kind, indicator), draw, replica=True)
 
 
 def _table(resolved: ResolvedPivot, *, totals: bool) -> Pivot:
@@ -150,6 +150,7 @@ def _table(resolved: ResolvedPivot, *, totals: bool) -> Pivot:
             periods=resolved.periods,
             totals=totals,
         ),
+        replica=True,
     )
 
 

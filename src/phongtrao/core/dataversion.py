@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any
 
 from django.conf import settings
@@ -31,7 +32,7 @@ from django.core.cache import caches
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from .replicas import read_connection
+from .replicas import read_connection, reading_replica
 
 # Apps whose rows figures read: a model saved or deleted in one of them bumps the version.
 WATCHED_APPS = frozenset({"datavalues", "registries", "orgunits", "catalog", "analytics"})
@@ -101,19 +102,23 @@ def _cache() -> Any:
     return caches[getattr(settings, "PHONGTRAO_CACHE_ALIAS", "default")]
 
 
-def cached[T](name: str, key: Any, compute: Callable[[], T]) -> T:
+def cached[T](name: str, key: Any, compute: Callable[[], T], *, replica: bool = False) -> T:
     """Return compute() for a key, from the cache while the data version has not changed.
 
     name tells apart what is cached; key is anything with a stable repr (codes, ids, dates).
+    replica: compute() reads in a `reading_replica()` block (figures that may lag by a second);
+    the version is then read from the same replica, first, so that what is cached under it is
+    never older than it.
     """
-    version = data_version()
-    digest = hashlib.sha1(repr(key).encode(), usedforsecurity=False).hexdigest()
-    cache_key = f"phongtrao:{name}:{version}:{digest}"
-    store = _cache()
-    found = store.get(cache_key)
-    if found is not None:
-        return found  # type: ignore[no-any-return]
-    value = compute()
+    with reading_replica() if replica else nullcontext():
+        version = data_version()
+        digest = hashlib.sha1(repr(key).encode(), usedforsecurity=False).hexdigest()
+        cache_key = f"phongtrao:{name}:{version}:{digest}"
+        store = _cache()
+        found = store.get(cache_key)
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+        value = compute()
     store.set(cache_key, value, TIMEOUT)
     return value
 

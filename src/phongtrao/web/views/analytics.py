@@ -285,6 +285,7 @@ def show_dashboard(request: HttpRequest) -> HttpResponse:
         "dashboard",
         (unit.pk, year, today, rank_code),
         lambda: dashboard_build(unit=unit, year=year, today=today, rank_code=rank_code),
+        replica=True,
     )
     pivot_query = urlencode(
         [("org_id", unit.pk), ("scope", "children"), ("from_year", year - 4), ("to_year", year)]
