@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from phongtrao.analytics import pivots
 from phongtrao.catalog.selectors import dataset_get
+from phongtrao.core import dataversion
 from phongtrao.core.dataversion import data_changed, data_version
 from phongtrao.datavalues.periods import period_parse
 from phongtrao.datavalues.services import Entry, datavalues_save
@@ -54,6 +55,20 @@ def test_a_rolled_back_bump_is_made_again():
         assert data_version() == before  # the savepoint took its bump with it
         data_changed()
         assert data_version() == before + 1
+
+
+def test_outside_tests_the_bump_waits_for_the_commit(django_capture_on_commit_callbacks):
+    # No lock on the version row while a transaction runs: writers never queue behind an import.
+    before = data_version()
+    with (
+        mock.patch.object(dataversion, "_under_testcase", return_value=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        with transaction.atomic():
+            data_changed()
+            data_changed()
+            assert data_version() == before
+    assert data_version() == before + 1
 
 
 def test_saving_a_registry_record_bumps_the_version(commune):

@@ -14,10 +14,13 @@ lagging behind gives its own, older number with its own, older data):
 - a reader reads the number before it computes, so what it caches is at least as new as the
   number it is filed under: the first request after an edit's commit misses the cache.
 
-On PostgreSQL the bump takes the row's lock until the writing transaction commits, so writers
-take turns at their commit (SQLite has one writer at a time anyway). A transaction bumps once:
-a later change in the same transaction (a file of a thousand records) finds its bump still
-pending and adds nothing.
+The bump is made once the writing transaction has committed (an on-commit hook, in autocommit):
+bumping inside it would hold the row's lock until the commit and make every writer wait for a
+long import. The number therefore changes only after the data it stands for is visible, so a
+reader can file fresher figures under the older number, never older figures under the newer
+one. A transaction bumps once: a later change in it (a file of a thousand records) finds its
+bump pending and adds nothing. Under a test case's transaction, which never commits, the bump
+is made at once instead.
 """
 
 from __future__ import annotations
@@ -80,22 +83,37 @@ def _pending(conn: BaseDatabaseWrapper) -> bool:
     )
 
 
-def data_changed(using: str = DEFAULT_DB_ALIAS) -> None:
-    """Bump the data version in the current transaction (once per transaction)."""
-    conn = connections[using]
-    if _pending(conn):
-        return
+def _bump(conn: BaseDatabaseWrapper) -> None:
     with conn.cursor() as cursor:
         cursor.execute(f"UPDATE {TABLE} SET version = version + 1 WHERE id = %s", [ROW])  # noqa: S608
         if cursor.rowcount == 0:
             cursor.execute(f"INSERT INTO {TABLE} (id, version) VALUES (%s, 1)", [ROW])  # noqa: S608
-    if _in_transaction(conn):
 
-        def token() -> None:
-            """Nothing: the hook only marks the bump as pending until the commit."""
 
-        conn.on_commit(token)
-        setattr(conn, _MARK, (token, tuple(conn.savepoint_ids)))
+def _under_testcase(conn: BaseDatabaseWrapper) -> bool:
+    """Return whether the outermost transaction is a test case's (it never commits)."""
+    return bool(conn.atomic_blocks) and getattr(conn.atomic_blocks[0], "_from_testcase", False)
+
+
+def data_changed(using: str = DEFAULT_DB_ALIAS) -> None:
+    """Bump the data version once the current transaction commits (once per transaction)."""
+    conn = connections[using]
+    if _pending(conn):
+        return
+    if not _in_transaction(conn):
+        _bump(conn)
+        return
+    now = _under_testcase(conn)
+    if now:
+        _bump(conn)
+
+    def token() -> None:
+        """Bump after the commit; under a test case the bump is made already."""
+        if not now:
+            _bump(conn)
+
+    conn.on_commit(token)
+    setattr(conn, _MARK, (token, tuple(conn.savepoint_ids)))
 
 
 def _cache() -> Any:
