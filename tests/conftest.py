@@ -96,6 +96,16 @@ def pytest_runtest_setup(item):
         )
 
 
+@pytest.fixture(autouse=True)
+def _empty_caches():
+    """Start each test with no cached figures: every test's database starts at the same data
+    version, with different data (core/dataversion.py)."""
+    from django.core.cache import caches
+
+    for cache in caches.all(initialized_only=True):
+        cache.clear()
+
+
 def unit(code: str, hierarchy: str = Hierarchy.OLD) -> OrgUnit:
     return OrgUnit.objects.get(hierarchy=hierarchy, code=code)
 

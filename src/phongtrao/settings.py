@@ -139,6 +139,29 @@ for _number, _url in enumerate(
     PHONGTRAO_READ_REPLICAS.append(_alias)
 DATABASE_ROUTERS = ["phongtrao.core.replicas.ReplicaRouter"]
 
+# Computed figures (pivots, dashboards, charts, the entry form's rows) are cached under the data
+# version that every write bumps (core/dataversion.py): in each web process's memory by default;
+# with `PHONGTRAO_CACHE_URL=redis://host:6379/0` in one Redis that every process and host shares
+# (Django's own Redis backend: install the `redis` package on those machines).
+_cache_url = os.environ.get("PHONGTRAO_CACHE_URL", "").strip()
+if _cache_url.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_url,
+        }
+    }
+else:
+    # A province's pivot by commune is about 0,5 MB pickled: at most 500 entries per process.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "phongtrao",
+            "OPTIONS": {"MAX_ENTRIES": 500},
+        }
+    }
+PHONGTRAO_CACHE_ALIAS = "default"
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [

@@ -16,6 +16,7 @@ from typing import Any
 
 from phongtrao.accounts.models import User
 from phongtrao.accounts.permissions import Action, user_can
+from phongtrao.core.dataversion import cached
 from phongtrao.core.errors import InvalidInput, NotFound
 from phongtrao.core.numbers import decimal_plain, format_vi_number
 from phongtrao.datavalues.periods import Period
@@ -114,12 +115,42 @@ def pivot_resolve_unscoped(request: PivotRequest) -> ResolvedPivot:
     return ResolvedPivot(root, units, periods, request.indicators)
 
 
+def pivot_key(resolved: ResolvedPivot, *, totals: bool = True) -> tuple[Any, ...]:
+    """Return what identifies a resolved pivot's result (for caches)."""
+    return (
+        tuple(resolved.indicators),
+        tuple(u.pk for u in resolved.units),
+        tuple(resolved.periods),
+        totals,
+    )
+
+
+def pivot_chart_png(resolved: ResolvedPivot, *, kind: str, indicator: str) -> bytes:
+    """Return a PNG chart of one indicator of a resolved pivot ("line" by period, "bar" by
+    unit), drawn once per data version."""
+
+    def draw() -> bytes:
+        from .charts import bar_chart_png, line_chart_png  # matplotlib: only when drawing
+
+        table = _table(resolved, totals=True)
+        chosen = next((i for i in table.indicators if i.code == indicator), table.indicators[0])
+        return (line_chart_png if kind == "line" else bar_chart_png)(table, chosen)
+
+    return cached("chart", (*pivot_key(resolved), kind, indicator), draw, replica=True)
+
+
 def _table(resolved: ResolvedPivot, *, totals: bool) -> Pivot:
-    return pivot_table(
-        indicators=resolved.indicators,
-        units=resolved.units,
-        periods=resolved.periods,
-        totals=totals,
+    # Computed once per data version: the page, its charts and its exports share the result.
+    return cached(
+        "pivot",
+        pivot_key(resolved, totals=totals),
+        lambda: pivot_table(
+            indicators=resolved.indicators,
+            units=resolved.units,
+            periods=resolved.periods,
+            totals=totals,
+        ),
+        replica=True,
     )
 
 

@@ -285,50 +285,42 @@ def pivot_table(
         raise InvalidInput(MSG_TOO_MANY_CELLS.format(cells=size, limit=MAX_CELLS))
     targets = [_Target((u.path,)) for u in units]
     slots = [Slot.of(p.start, p.end) for p in periods]
+    # Totals are asked of the database for the union of the units and of the periods, never
+    # added up from the cells; the unions travel as one more target and one more slot of the
+    # same queries, so the cells and the totals are computed together, once.
+    union_target = totals and len(units) > 1
+    union_slot = totals and len(periods) > 1
+    if union_target:
+        targets.append(_Target(tuple(u.path for u in units)))
+    if union_slot:
+        slots.append(Slot.union((p.start, p.end) for p in periods))
     with analytic_session(parallel=True):
         values = _compute(resolved, targets, slots)
-        cells = [
-            Cell(ind.code, unit, period, *values[(ind.code, ti, si)])
-            for ind in resolved
-            for ti, unit in enumerate(units)
-            for si, period in enumerate(periods)
-        ]
-        found: list[Total] = []
-        if totals:
-            found = _totals(resolved, units, periods, targets, slots)
-    return Pivot(resolved, units, periods, cells, found)
-
-
-def _totals(
-    indicators: list[Indicator],
-    units: list[OrgUnit],
-    periods: list[Period],
-    targets: list[_Target],
-    slots: list[Slot],
-) -> list[Total]:
-    # Totals are asked of the database for the union, never added up from the cells.
-    everywhere = [_Target(tuple(u.path for u in units))]
-    always = [Slot.union((p.start, p.end) for p in periods)]
+    cells = [
+        Cell(ind.code, unit, period, *values[(ind.code, ti, si)])
+        for ind in resolved
+        for ti, unit in enumerate(units)
+        for si, period in enumerate(periods)
+    ]
     found: list[Total] = []
+    everywhere, always = len(units), len(periods)  # the union's target and slot indexes
 
-    def total(values: _Values, ti: int, si: int, **where: object) -> list[Total]:
+    def total(ti: int, si: int, **where: object) -> list[Total]:
         made = []
-        for ind in indicators:
+        for ind in resolved:
             value, error = values[(ind.code, ti, si)]
             made.append(Total(ind.code, value, error=error, **where))  # type: ignore[arg-type]
         return made
 
-    if len(units) > 1:
-        by_period = _compute(indicators, everywhere, slots)
+    if union_target:
         for si, period in enumerate(periods):
-            found += total(by_period, 0, si, period=period)
-    if len(periods) > 1:
-        by_unit = _compute(indicators, targets, always)
+            found += total(everywhere, si, period=period)
+    if union_slot:
         for ti, unit in enumerate(units):
-            found += total(by_unit, ti, 0, org=unit)
-    if len(units) > 1 and len(periods) > 1:
-        found += total(_compute(indicators, everywhere, always), 0, 0)
-    return found
+            found += total(ti, always, org=unit)
+    if union_target and union_slot:
+        found += total(everywhere, always)
+    return Pivot(resolved, units, periods, cells, found)
 
 
 def _groupings(targets: Sequence[_Target]) -> list[tuple[Grouping, dict[str, list[int]]]]:

@@ -54,3 +54,21 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%d/%m/%Y %H:%M} {self.action} {self.summary}"
+
+
+class DataVersion(models.Model):
+    """One row whose number changes in every transaction that changes what figures read.
+
+    Computed figures (pivots, dashboards) are cached under this number (core/dataversion.py):
+    the write that changes a value, a record, a unit or the catalog bumps it before it commits,
+    so the next request after an edit finds no cached figure and computes the new one.
+    """
+
+    version = models.BigIntegerField("phiên bản", default=0)
+
+    class Meta:
+        verbose_name = "phiên bản dữ liệu"
+        verbose_name_plural = "phiên bản dữ liệu"
+
+    def __str__(self) -> str:
+        return str(self.version)

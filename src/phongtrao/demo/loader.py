@@ -20,6 +20,7 @@ from django.utils import timezone
 from phongtrao.accounts.models import User
 from phongtrao.catalog.models import CategoryOption, DataElement, DataSet
 from phongtrao.core.audit import audit_record
+from phongtrao.core.dataversion import data_changed
 from phongtrao.core.errors import NotFound
 from phongtrao.core.models import AuditEvent, Source
 from phongtrao.datavalues.models import Approval, DataValue, Submission
@@ -73,11 +74,13 @@ def demo_unload() -> dict[str, int]:
     ]:
         counts[label] = qs.delete()[0]
     User.objects.filter(pk__in=[u.pk for u in demo_users]).delete()
+    data_changed()  # values and approvals deleted in bulk: no signal
     return counts
 
 
 def _bulk(model: type, rows: list[Any], progress: Progress, label: str) -> list[Any]:
     created = model.objects.bulk_create(rows, batch_size=2000)
+    data_changed()  # rows created in bulk: no signal
     progress(label, len(rows), len(rows))
     return created
 
@@ -171,6 +174,7 @@ def _demo_fill(province: OrgUnit, progress: Progress) -> DemoResult:
         summary=f"Nạp dữ liệu mẫu cho {province.name}",
         after=result.counts,
     )
+    data_changed()  # the demo's rows are created in bulk: no signal
     return result
 
 

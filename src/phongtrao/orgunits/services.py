@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 
+from phongtrao.core.dataversion import data_changed
 from phongtrao.core.text import nfc, search_key
 
 from . import sources
@@ -72,6 +73,7 @@ def orgunits_load(
         result.per_hierarchy[str(hierarchy)] = len(units)
     if Hierarchy.OLD in wanted and Hierarchy.NEW in wanted:
         result.successions_created = _load_successions(progress)
+    data_changed()  # units written in bulk: no signal
     return result
 
 
@@ -179,6 +181,8 @@ def successions_mark_seats() -> int:
         chosen.extend(pk for pk, _, c, _ in entries if c.new_id == new_id)
     for i in range(0, len(chosen), 900):
         OrgUnitSuccession.objects.filter(pk__in=chosen[i : i + 900]).update(seat=True)
+    if chosen:
+        data_changed()
     return len(chosen)
 
 
@@ -225,3 +229,4 @@ def _subtree_move(unit: OrgUnit, *, old_path: str, old_depth: int) -> None:
         child.depth = child.depth - old_depth + unit.depth
         moved.append(child)
     OrgUnit.objects.bulk_update(moved, ["path", "depth"])
+    data_changed()

@@ -12,8 +12,6 @@ from typing import Any
 
 from django.db import models
 from django.utils.text import capfirst
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from phongtrao.core.errors import InvalidInput
 from phongtrao.core.numbers import decimal_plain
@@ -152,6 +150,10 @@ def _xlsx_cell(value: Any) -> Any:
 
 
 def _xlsx(title: str, columns: list[Column], rows: Iterable[list[Any]]) -> bytes:
+    # Imported here: openpyxl is heavy, and the web app loads this module at start-up.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = title.translate(_SHEET_TITLE_FORBIDDEN)[:31]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from html import escape
 from typing import Any
 
 from django import template
-from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from phongtrao.analytics.aggregate import NotAdditive
 from phongtrao.core.numbers import format_vi_number
@@ -38,18 +39,73 @@ def get_item(mapping: Any, key: Any) -> Any:
 NOT_ADDITIVE_TITLE = "Số đếm không trùng lặp: không cộng dồn được cho kỳ hay nhóm đơn vị này"
 
 
+def _cell_html(value: Any, error: str = "", extra: str = "") -> str:
+    """Return the HTML of a value cell (plain string work: a table has thousands of cells)."""
+    if error:
+        return f'<td class="num missing {escape(extra)}" title="{escape(error)}">lỗi</td>'
+    if isinstance(value, NotAdditive):
+        return (
+            f'<td class="num na {escape(extra)}" title="{escape(NOT_ADDITIVE_TITLE)}">'
+            "không cộng được</td>"
+        )
+    if value is None:
+        return f'<td class="num missing {escape(extra)}">–</td>'
+    if isinstance(value, Decimal | int | float):  # digits, dots and commas only
+        return f'<td class="num {escape(extra)}">{format_vi_number(value)}</td>'
+    return f'<td class="num {escape(extra)}">{escape(vi_number(value))}</td>'
+
+
 @register.simple_tag
 def value_cell(value: Any, error: str = "", extra: str = "") -> str:
     """Return a table cell for an aggregate: its number, «–» when unknown, or why it has none.
 
     A tag rather than an included template: a province's table has thousands of cells.
     """
-    if error:
-        return format_html('<td class="num missing {}" title="{}">lỗi</td>', extra, error)
-    if isinstance(value, NotAdditive):
-        return format_html(
-            '<td class="num na {}" title="{}">không cộng được</td>', extra, NOT_ADDITIVE_TITLE
-        )
-    if value is None:
-        return format_html('<td class="num missing {}">–</td>', extra)
-    return format_html('<td class="num {}">{}</td>', extra, vi_number(value))
+    return mark_safe(_cell_html(value, error, extra))  # noqa: S308 - every part escaped
+
+
+@register.simple_tag
+def pivot_body(grid: Any) -> str:
+    """Return a laid-out table's body and footer rows: one tag for the whole table, not one
+    template node per cell (a province's table has thousands of cells)."""
+    parts = ["<tbody>"]
+    for row in grid.rows:
+        header = row.header
+        parts.append(f'<tr><th title="{escape(header.detail)}">{escape(header.label)}</th>')
+        parts += [_cell_html(cell.value, cell.error) for cell in row.cells]
+        if row.total:
+            parts.append(_cell_html(row.total.value, row.total.error, "total"))
+        parts.append("</tr>\n")
+    parts.append("</tbody>")
+    if grid.column_totals and grid.column_totals[0]:
+        parts.append("<tfoot><tr><th>Tổng</th>")
+        parts += [
+            _cell_html(t.value if t else None, t.error if t else "", "total")
+            for t in grid.column_totals
+        ]
+        if grid.corner:
+            parts.append(_cell_html(grid.corner.value, grid.corner.error, "total"))
+        parts.append("</tr></tfoot>")
+    return mark_safe("".join(parts))  # noqa: S308 - every part escaped
+
+
+@register.simple_tag
+def indicator_choices(groups: dict[str, list[dict[str, Any]]], chosen: list[str]) -> str:
+    """Return the indicator checkboxes of the pivot form, a folding group per kind (one tag,
+    not template nodes per indicator: the catalog has dozens)."""
+    picked = set(chosen)
+    parts = []
+    for index, (group, items) in enumerate(groups.items()):
+        opened = " open" if index == 0 else ""
+        parts.append(f"<details{opened}><summary>{escape(group)} ({len(items)})</summary>\n")
+        for item in items:
+            code = escape(str(item["code"]))
+            formula = f" = {escape(item['formula'])}" if item.get("formula") else ""
+            checked = " checked" if item["code"] in picked else ""
+            unit = f" <small>({escape(item['unit'])})</small>" if item.get("unit") else ""
+            parts.append(
+                f'<label title="{code}{formula}"><input type="checkbox" name="indicators" '
+                f'value="{code}"{checked}> {escape(str(item["name"]))}{unit}</label>'
+            )
+        parts.append("\n</details>\n")
+    return mark_safe("".join(parts))  # noqa: S308 - every part escaped

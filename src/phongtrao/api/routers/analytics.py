@@ -10,9 +10,14 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 
-from phongtrao.analytics.charts import bar_chart_png, line_chart_png
 from phongtrao.analytics.derived import derived_list
-from phongtrao.analytics.pivots import PivotRequest, pivot_rows, pivot_run
+from phongtrao.analytics.pivots import (
+    PivotRequest,
+    pivot_chart_png,
+    pivot_resolve,
+    pivot_rows,
+    pivot_run,
+)
 from phongtrao.analytics.query import indicators_available
 from phongtrao.core.errors import InvalidInput
 
@@ -85,10 +90,9 @@ def get_chart(
     """Return a PNG chart of one indicator: "line" by period, "bar" by org unit."""
     if kind not in {"line", "bar"}:
         raise InvalidInput(MSG_CHART_KIND)
-    table = pivot_run(_request(query), user=request.user)
-    chosen = next((i for i in table.indicators if i.code == indicator), table.indicators[0])
-    draw = line_chart_png if kind == "line" else bar_chart_png
-    return HttpResponse(draw(table, chosen), content_type="image/png")
+    resolved = pivot_resolve(_request(query), user=request.user)
+    png = pivot_chart_png(resolved, kind=kind, indicator=indicator)
+    return HttpResponse(png, content_type="image/png")
 
 
 @router.get("/indicators", response=list[IndicatorOut], operation_id="analytics_indicators")

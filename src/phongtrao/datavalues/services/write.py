@@ -32,6 +32,7 @@ from phongtrao.catalog.models import CategoryOption, DataElement, DataSet, DataS
 from phongtrao.catalog.rules import outlier_check
 from phongtrao.core.audit import audit_record_many
 from phongtrao.core.bulk import rows_insert
+from phongtrao.core.dataversion import data_changed
 from phongtrao.core.errors import InvalidInput
 from phongtrao.core.models import Source
 from phongtrao.core.numbers import decimal_plain, format_vi_number, parse_vi_number
@@ -543,6 +544,8 @@ def cells_write(
     _create(creates, actor, source, now, result, keep_values)
     _update(updates, actor, source, now, result, keep_values)
     _delete(deletes, result)
+    if creates or updates or deletes:
+        data_changed()  # cached figures computed before this write are not used again
     labels: dict[tuple[int, int], str] = {}
     audit_record_many(
         (_audit(d, actor, source, note, labels) for d in (*creates, *updates, *deletes)), at=now

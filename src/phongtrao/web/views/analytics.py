@@ -12,19 +12,21 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from phongtrao.accounts.permissions import AnyUser
-from phongtrao.analytics.charts import bar_chart_png, line_chart_png
+from phongtrao.accounts.permissions import Action, AnyUser, scope_paths
 from phongtrao.analytics.dashboard import dashboard_build
 from phongtrao.analytics.pivots import (
     DIMENSIONS,
     PivotRequest,
     period_options_text,
+    pivot_chart_png,
     pivot_csv,
     pivot_grids,
+    pivot_resolve,
     pivot_run,
     pivot_xlsx,
 )
 from phongtrao.analytics.query import Kind, Pivot, indicators_available
+from phongtrao.core.dataversion import cached
 from phongtrao.core.errors import InvalidInput
 from phongtrao.orgunits.models import Hierarchy, Level, OrgUnit
 from phongtrao.orgunits.selectors import (
@@ -129,19 +131,32 @@ def _run(request: HttpRequest, state: dict[str, Any]) -> Pivot:
     return pivot_run(_pivot_request(state), user=request.user)
 
 
-def _url(name: str, query: QueryDict, *args: str, **changes: Any) -> str:
-    params = query.copy()
-    for key, value in changes.items():
-        if value is None:
-            params.pop(key, None)
-        else:
-            params[key] = str(value)
-    encoded = params.urlencode()
-    return reverse(name, args=args) + (f"?{encoded}" if encoded else "")
+class _Links:
+    """Links to a page with the current query, some parameters changed (None: removed).
+
+    The query is encoded once and each path reversed once: a page has a link per column.
+    """
+
+    def __init__(self, query: QueryDict) -> None:
+        self.keys = list(query)
+        self.encoded = {key: urlencode([(key, v) for v in query.getlist(key)]) for key in query}
+        self.paths: dict[tuple[str, tuple[str, ...]], str] = {}
+
+    def __call__(self, name: str, *args: str, **changes: Any) -> str:
+        path = self.paths.get((name, args))
+        if path is None:
+            path = self.paths[(name, args)] = reverse(name, args=args)
+        parts = []
+        for key in [*self.keys, *(k for k in changes if k not in self.encoded)]:
+            if key not in changes:
+                parts.append(self.encoded[key])
+            elif changes[key] is not None:
+                parts.append(urlencode([(key, str(changes[key]))]))
+        encoded = "&".join(p for p in parts if p)
+        return path + (f"?{encoded}" if encoded else "")
 
 
-def _units_to_offer(user: AnyUser) -> list[OrgUnit]:
-    """Return the units offered in the org field: the user's top units and their children."""
+def _offer(user: AnyUser) -> list[OrgUnit]:
     offered: list[OrgUnit] = []
     for root in orgunit_roots_for_user(user=user)[:100]:
         offered.append(root)
@@ -149,10 +164,18 @@ def _units_to_offer(user: AnyUser) -> list[OrgUnit]:
     return offered
 
 
+def _units_to_offer(user: AnyUser) -> list[OrgUnit]:
+    """Return the units offered in the org field: the user's top units and their children."""
+    paths = scope_paths(user, Action.VIEW_AGGREGATE)
+    # The same for every user of the same scope, until units change (the data version).
+    key = None if paths is None else tuple(sorted(paths))
+    return cached("units_offered", key, lambda: _offer(user))
+
+
 @login_required
 def show_pivot(request: HttpRequest) -> HttpResponse:
     state = _form_state(request)
-    available = indicators_available()
+    available = cached("indicators", None, indicators_available)
     groups: dict[str, list[dict[str, Any]]] = {}
     for item in available:
         groups.setdefault(KIND_LABELS[str(item["kind"])], []).append(item)
@@ -178,32 +201,31 @@ def show_pivot(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     if "org_id" not in query and not state["org"]:
         query["org_id"] = state["org_id"]
+    link = _Links(query)
     context.update(
         table=table,
         grids=grids,
         root=table.units[0].parent if state["scope"] == "children" and table.units else None,
         chart_indicator=chart,
-        line_url=_url("analytics:chart", query, "line", chart=chart.code),
-        bar_url=_url("analytics:chart", query, "bar", chart=chart.code),
-        csv_url=_url("analytics:export", query, format="csv"),
-        xlsx_url=_url("analytics:export", query, format="xlsx"),
-        swap_url=_url("analytics:pivot", query, rows=state["cols"], cols=state["rows"], sort=None),
+        line_url=link("analytics:chart", "line", chart=chart.code),
+        bar_url=link("analytics:chart", "bar", chart=chart.code),
+        csv_url=link("analytics:export", format="csv"),
+        xlsx_url=link("analytics:export", format="xlsx"),
+        swap_url=link("analytics:pivot", rows=state["cols"], cols=state["rows"], sort=None),
         sort_urls=[
-            _url(
+            link(
                 "analytics:pivot",
-                query,
                 sort=i,
                 desc="0" if state["sort"] == str(i) and state["desc"] else "1",
             )
             for i in range(len(grids[0].columns) if grids else 0)
         ],
-        label_sort_url=_url(
+        label_sort_url=link(
             "analytics:pivot",
-            query,
             sort="label",
             desc="1" if state["sort"] == "label" and not state["desc"] else "0",
         ),
-        chart_urls={i.code: _url("analytics:pivot", query, chart=i.code) for i in table.indicators},
+        chart_urls={i.code: link("analytics:pivot", chart=i.code) for i in table.indicators},
     )
     return render(request, "web/analytics/pivot.html", context)
 
@@ -239,10 +261,10 @@ def export_pivot(request: HttpRequest) -> HttpResponse:
 @login_required
 def show_chart(request: HttpRequest, kind: str) -> HttpResponse:
     state = _form_state(request)
-    table = _run(request, state)
-    chart = next((i for i in table.indicators if i.code == state["chart"]), table.indicators[0])
-    draw = bar_chart_png if kind == "bar" else line_chart_png
-    return HttpResponse(draw(table, chart), content_type="image/png")
+    resolved = pivot_resolve(_pivot_request(state), user=request.user)
+    chart = "bar" if kind == "bar" else "line"
+    png = pivot_chart_png(resolved, kind=chart, indicator=state["chart"])
+    return HttpResponse(png, content_type="image/png")
 
 
 @login_required
@@ -257,8 +279,13 @@ def show_dashboard(request: HttpRequest) -> HttpResponse:
         raise Http404("Tài khoản chưa được giao đơn vị nào.")
     today = timezone.localdate()
     year = _year(request.GET.get("year"), today.year)
-    board = dashboard_build(
-        unit=unit, year=year, today=today, rank_code=request.GET.get("rank") or None
+    rank_code = request.GET.get("rank") or None
+    # Computed once per data version (core/dataversion.py): an edit shows on the next request.
+    board = cached(
+        "dashboard",
+        (unit.pk, year, today, rank_code),
+        lambda: dashboard_build(unit=unit, year=year, today=today, rank_code=rank_code),
+        replica=True,
     )
     pivot_query = urlencode(
         [("org_id", unit.pk), ("scope", "children"), ("from_year", year - 4), ("to_year", year)]

@@ -8,10 +8,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from phongtrao.accounts.permissions import Action
 from phongtrao.catalog.models import DataSet
 from phongtrao.catalog.selectors import dataset_elements
+from phongtrao.core.dataversion import cached
 from phongtrao.core.errors import Conflict, InvalidInput
 from phongtrao.core.models import Source
 from phongtrao.datavalues.periods import Period
@@ -82,7 +84,8 @@ def enter_data(request: HttpRequest, unit_id: int) -> HttpResponse:
         context["error"] = error.message
         return render(request, "web/dataentry.html", context, status=400)
 
-    elements = dataset_elements(dataset=dataset)
+    # The form's rows change only with the catalog: read once per data version.
+    elements = cached("dataset_elements", dataset.pk, lambda: dataset_elements(dataset=dataset))
     grid = EntryGrid(elements, datavalues_for(orgunit=unit, period=period, elements=elements))
     errors: list[str] = []
     status = 200
@@ -98,6 +101,9 @@ def enter_data(request: HttpRequest, unit_id: int) -> HttpResponse:
     context.update(
         grid=grid,
         errors=errors,
+        # The part of each cell's history link that all cells share (reversed once, not per cell).
+        history_url=f"{reverse('value_audit')}?unit={unit.pk}&period={period.code}"
+        f"&dataset={dataset.code}",
         state=workflow_state(request.user, dataset, unit, period),
         lock_message=MSG_LOCKED,
     )

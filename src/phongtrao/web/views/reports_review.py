@@ -26,8 +26,6 @@ from phongtrao.orgunits.selectors import MSG_UNIT_NOT_FOUND, orgunit_get_for_use
 from phongtrao.reports.builders import review_build
 from phongtrao.reports.drilldown import review_links
 from phongtrao.reports.render import CONTENT_TYPES, FORMATS, review_render
-from phongtrao.reports.render.document import document_build
-from phongtrao.reports.render.html import review_body_html, review_css
 
 from ..forms.fields import UNIT_SUGGESTIONS_MAX, UnitInput, unit_label
 
@@ -148,6 +146,10 @@ def show_review(request: HttpRequest) -> HttpResponse:
             f'attachment; filename="{_filename(unit, start, end, fmt)}"'
         )
         return response
+    # Imported here: the document's charts import matplotlib, which no other page needs.
+    from phongtrao.reports.render.document import document_build
+    from phongtrao.reports.render.html import review_body_html, review_css
+
     query = request.GET.copy()
     downloads = []
     for other in FORMATS:
