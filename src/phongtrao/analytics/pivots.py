@@ -20,7 +20,7 @@ from phongtrao.core.errors import InvalidInput, NotFound
 from phongtrao.core.numbers import decimal_plain, format_vi_number
 from phongtrao.datavalues.periods import Period
 from phongtrao.orgunits.models import OrgUnit
-from phongtrao.orgunits.selectors import MSG_UNIT_NOT_FOUND, orgunit_resolve
+from phongtrao.orgunits.selectors import MSG_UNIT_NOT_FOUND, orgunit_on_tree, orgunit_resolve
 
 from .aggregate import Aggregate, NotAdditive
 from .query import Indicator, Pivot, periods_parse, pivot_table, pivot_units
@@ -102,6 +102,7 @@ def pivot_resolve_unscoped(request: PivotRequest) -> ResolvedPivot:
         root = OrgUnit.objects.filter(pk=request.org_id).first()
         if root is None:
             raise NotFound(MSG_UNIT_NOT_FOUND)
+        root = orgunit_on_tree(unit=root, hierarchy=request.hierarchy)
     elif request.org:
         root = orgunit_resolve(code=request.org, start=start, end=end, hierarchy=request.hierarchy)
     else:

@@ -21,7 +21,7 @@ from phongtrao.catalog.expressions import MSG_UNKNOWN_CODE, Expression
 from phongtrao.catalog.models import DataElement
 from phongtrao.core.errors import InvalidInput
 from phongtrao.datavalues.periods import Period, PeriodKind, period_parse, periods_between
-from phongtrao.orgunits.models import Level, OrgUnit
+from phongtrao.orgunits.models import Hierarchy, Level, OrgUnit
 
 from .aggregate import NOT_ADDITIVE, Aggregate, NotAdditive, OrgUnitAggregation, combine_origins
 from .engine import (
@@ -242,7 +242,8 @@ def pivot_units(
         qs = OrgUnit.objects.filter(parent=root)
     else:
         return [root]
-    if start and end:
+    # Today's units answer for the whole history (their predecessors' figures included).
+    if start and end and root.hierarchy != Hierarchy.NEW:
         qs = qs.valid_during(start, end)
     return list(qs.order_by("path"))
 
