@@ -59,6 +59,7 @@ WORKERS = 2  # on PostgreSQL, the queries of one pivot run two at a time
 UNION_KEY = ""
 DISTRICT_SEAT_TYPE = "Thị trấn"  # a district's seat is usually its town
 WEIGHT_PLACES = 4  # a share's decimal places (OrgUnitSuccession.share)
+SUCCESSIONS, MAPPING = "succession_ranked", "succession_mapping"  # CTE names
 # Today's tree: its units answer for the whole history, their predecessors' rows included.
 NEW_TREE = f"{Hierarchy.NEW.value}/"
 
@@ -173,7 +174,8 @@ def _in_sql(expression: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
 
 
 def successions_sql(within: str = "") -> tuple[str, list[Any]]:
-    """Return a SELECT of (old_id, new_id, w, a): where an old unit's rows count today.
+    """Return CTEs ending with one named MAPPING of (old_id, new_id, w, a): where an old unit's
+    rows count today.
 
     The rule of `orgunits.selectors.succession_attribution`, set-wise: an old unit with one
     successor goes whole (w 1, a 0); a split one by the administrator's shares when all are set,
@@ -204,44 +206,56 @@ def successions_sql(within: str = "") -> tuple[str, list[Any]]:
         f"FROM {units} d JOIN {units} c ON c.parent_id = d.id "
         f"WHERE d.level = '{Level.DISTRICT.value}' AND c.level = '{Level.COMMUNE.value}'"
     )
+    # Materialized on PostgreSQL: the successions are read once, whatever the plan around them.
+    materialized = "MATERIALIZED " if _postgres() else ""
     sql = (
-        "SELECT old_id, new_id, CASE WHEN n = 1 THEN 1 WHEN ns = n THEN share ELSE 1 END AS w, "  # noqa: S608
-        f"CASE WHEN n = 1 THEN 0 ELSE 1 END AS a FROM ({ranked}) x "
+        f"{SUCCESSIONS} AS {materialized}({ranked}), "  # noqa: S608
+        f"{MAPPING} AS {materialized}("
+        "SELECT old_id, new_id, CASE WHEN n = 1 THEN 1 WHEN ns = n THEN share ELSE 1 END AS w, "
+        f"CASE WHEN n = 1 THEN 0 ELSE 1 END AS a FROM {SUCCESSIONS} "
         "WHERE n = 1 OR (ns = n AND share > 0) OR (ns < n AND rn = 1) "
         f"UNION ALL SELECT ds.district_id, r.new_id, 1, 1 FROM ({seats}) ds "
-        f"JOIN ({ranked}) r ON r.old_id = ds.commune_id AND r.rn = 1 WHERE ds.dn = 1"
+        f"JOIN {SUCCESSIONS} r ON r.old_id = ds.commune_id AND r.rn = 1 WHERE ds.dn = 1)"
     )
-    return sql, [*params, DISTRICT_SEAT_TYPE, *params]
+    return sql, [*params, DISTRICT_SEAT_TYPE]
 
 
 def _units_sql(grouping: Grouping) -> tuple[str, list[Any]]:
-    """Return a SELECT of (id, k, w): the org units whose rows count, their key and weight.
+    """Return CTEs ending with u(id, k, w): the org units whose rows count, key and weight.
 
     A target on today's tree also counts its predecessors (`successions_sql`): an old unit
     then appears once per target it reaches, with the part of its rows that goes there.
     """
     parts: list[tuple[str, list[Any]]] = []
+    before, before_params = "", []
     if not grouping.split_only:
-        parts.append(_tree_units_sql(grouping, "d.path", "d.id", "1", f"{OrgUnit._meta.db_table} d"))
+        parts.append(
+            _tree_units_sql(grouping, "d.path", "d.id", "1", f"{OrgUnit._meta.db_table} d")
+        )
     if grouping.mapped:
         table = OrgUnit._meta.db_table
         where = " AND m.a = 1" if grouping.split_only else ""
         # Only the successions into the province (or country) asked about are weighed.
         prefix = _common_prefix(grouping.paths)
         within = "/".join(prefix.split("/")[:2]) + "/" if prefix.count("/") > 1 else ""
-        mapping, mapping_params = successions_sql(within)
-        sql, params = _tree_units_sql(
-            grouping, "n.path", "m.old_id", "m.w", f"({mapping}) m JOIN {table} n ON n.id = m.new_id", where
+        mapping, before_params = successions_sql(within)
+        before = f"{mapping}, "
+        parts.append(
+            _tree_units_sql(
+                grouping,
+                "n.path",
+                "m.old_id",
+                "m.w",
+                f"{MAPPING} m JOIN {table} n ON n.id = m.new_id",
+                where,
+            )
         )
-        # The union's key parameter comes first in its SELECT, before the mapping's.
-        if grouping.length is None:
-            params = [params[0], *mapping_params, *params[1:]]
-        else:
-            params = [*mapping_params, *params]
-        parts.append((sql, params))
     if not parts:
-        return "SELECT NULL AS id, NULL AS k, 1 AS w WHERE 1 = 0", []
-    return " UNION ALL ".join(sql for sql, _ in parts), [p for _, params in parts for p in params]
+        return "u AS (SELECT NULL AS id, NULL AS k, 1 AS w WHERE 1 = 0)", []
+    materialized = "MATERIALIZED " if grouping.mapped and _postgres() else ""
+    union = " UNION ALL ".join(sql for sql, _ in parts)
+    params = [p for _, extra in parts for p in extra]
+    return f"{before}u AS {materialized}({union})", [*before_params, *params]
 
 
 def _tree_units_sql(
@@ -482,7 +496,7 @@ def _span_bits_query(
     )
     units_sql, units_params = _units_sql(grouping)
     sql = (
-        f"WITH u AS ({units_sql}), "  # noqa: S608
+        f"WITH {units_sql}, "  # noqa: S608
         f"s AS (SELECT u.k, {measures[0].column} AS who, CASE {first} ELSE {n} END AS fi, "
         f"CASE WHEN {source.end} IS NULL THEN {n - 1} {last} ELSE -1 END AS la, "
         f"{', '.join(flags)} FROM {source.from_sql} JOIN u ON u.id = {source.unit} "
@@ -554,7 +568,7 @@ def _dated_query(
         where_params = [_day(min(s.start for s in slots)), _day(max(s.end for s in slots))]
     group = ["u.k", "p.idx", *split]
     sql = (
-        f"WITH {periods_sql}, u AS ({units_sql}) "  # noqa: S608
+        f"WITH {periods_sql}, {units_sql} "  # noqa: S608
         f"SELECT {', '.join(group + select)} "
         # CROSS JOIN keeps the periods the inner loop on SQLite (PostgreSQL plans it freely).
         f"FROM {source.from_sql} JOIN u ON u.id = {source.unit} CROSS JOIN p "
@@ -632,7 +646,7 @@ def _stock_query(
     gone_cases = " ".join(f"WHEN {source.end} <= {_date_sql()} THEN {i}" for i in range(n))
     units_sql, units_params = _units_sql(grouping)
     sql = (
-        f"WITH u AS ({units_sql}) "  # noqa: S608
+        f"WITH {units_sql} "  # noqa: S608
         f"SELECT u.k, CASE {founded_cases} ELSE {n} END, "
         f"CASE WHEN {source.end} IS NULL THEN {n} {gone_cases} ELSE {n} END, "
         f"{source.ident}, COUNT(*), SUM(u.w) "
@@ -795,7 +809,7 @@ def entered_query(
     elif kept is not None:
         filters.append(f"NOT {kept_sql(kept, 'dv.orgunit_id', 'dv.period_start', 'dv.period_end')}")
     sql = (
-        f"WITH {periods_sql}, u AS ({units_sql}), "  # noqa: S608
+        f"WITH {periods_sql}, {units_sql}, "  # noqa: S608
         # The key rides along from the first join: joining back to u afterwards would leave
         # SQLite two materialized tables to match row by row.
         f"o AS (SELECT dv.element_id AS el, {option}u.k AS k, dv.orgunit_id AS ou, "
@@ -863,7 +877,7 @@ def _entered_sums(
     # Values are first added up per key and stored period, then matched to the periods: the
     # periods are never joined to every value.
     sql = (
-        f"WITH {periods_sql}, u AS ({units_sql}), "  # noqa: S608
+        f"WITH {periods_sql}, {units_sql}, "  # noqa: S608
         "o AS (SELECT dv.element_id AS el, u.k AS k, dv.period_start AS ps, "
         "dv.period_end AS pe, COUNT(*) AS n, SUM(dv.value * u.w) AS v "
         f"FROM {table} dv JOIN u ON u.id = dv.orgunit_id WHERE {' AND '.join(filters)} "
@@ -969,7 +983,7 @@ def record_origins(
         select.append(f"COUNT(DISTINCT CASE WHEN {condition} THEN {source.row_id} END)")
         select_params += params + params
     row = _fetch(
-        f"WITH u AS ({units_sql}) SELECT {', '.join(select)} "  # noqa: S608
+        f"WITH {units_sql} SELECT {', '.join(select)} "  # noqa: S608
         f"FROM {source.from_sql} JOIN u ON u.id = {source.unit} WHERE {counted}",
         [*units_params, *select_params, *counted_params],
     )[0]
@@ -997,7 +1011,7 @@ def entered_origins(
             f"NOT {kept_sql(kept, 'dv.orgunit_id', 'dv.period_start', 'dv.period_end')}"
         )
     rows = _fetch(
-        f"WITH u AS ({units_sql}) "  # noqa: S608
+        f"WITH {units_sql} "  # noqa: S608
         "SELECT dv.element_id, COUNT(DISTINCT dv.orgunit_id), COUNT(DISTINCT dv.id) "
         f"FROM {DataValue._meta.db_table} dv JOIN u ON u.id = dv.orgunit_id "
         f"WHERE {' AND '.join(conditions)} GROUP BY dv.element_id",

@@ -86,7 +86,9 @@ def hierarchy_default(end: date | None) -> str | None:
     return Hierarchy.NEW if end >= NEW_TREE_VALID_FROM else Hierarchy.OLD
 
 
-def _resolve_in(code: str, start: date | None, end: date | None, hierarchy: str | None) -> list[OrgUnit]:
+def _resolve_in(
+    code: str, start: date | None, end: date | None, hierarchy: str | None
+) -> list[OrgUnit]:
     qs = OrgUnit.objects.filter(code=code)
     if hierarchy:
         qs = qs.filter(hierarchy=hierarchy)
@@ -100,9 +102,9 @@ def _resolve_in(code: str, start: date | None, end: date | None, hierarchy: str 
 def orgunit_resolve(
     *, code: str, start: date | None = None, end: date | None = None, hierarchy: str | None = None
 ) -> OrgUnit:
-    """Resolve a code on a tree: the one asked, else the default for the range (`hierarchy_default`).
+    """Resolve a code on a tree: the one asked, else the range's default (`hierarchy_default`).
 
-    Codes repeat between trees; a code missing from the default tree is looked for in the others.
+    Codes repeat between trees; a code missing from the default tree is looked for in others.
     """
     units = _resolve_in(code, start, end, hierarchy or hierarchy_default(end))
     if not units and not hierarchy:

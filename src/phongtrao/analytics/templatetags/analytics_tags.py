@@ -53,3 +53,20 @@ def value_cell(value: Any, error: str = "", extra: str = "") -> str:
     if value is None:
         return format_html('<td class="num missing {}">–</td>', extra)
     return format_html('<td class="num {}">{}</td>', extra, vi_number(value))
+
+
+@register.simple_tag
+def pivot_cell(item: Any, extra: str = "") -> str:
+    """Return a pivot cell or total: value_cell, marked «*» when part of it was attributed by a
+    split rule or it is not comparable (on today's units), the note in its title."""
+    from phongtrao.analytics.pivots import attribution_vi
+
+    note = attribution_vi(item) if item is not None else ""
+    if not note or item.error or not isinstance(item.value, Decimal):
+        return value_cell(item.value, item.error, extra) if item is not None else ""
+    return format_html(
+        '<td class="num attributed {}" title="{}">{}<sup>*</sup></td>',
+        extra,
+        note,
+        vi_number(item.value),
+    )
