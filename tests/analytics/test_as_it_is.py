@@ -255,3 +255,73 @@ def test_the_dashboard_never_shows_an_abolished_unit_after_its_end(ha_giang):
     assert dashboard_unit(unit=ha_giang, year=2024, may_view=lambda u: False)[0] == ha_giang
     board = dashboard_build(unit=_new("08"), year=2026, today=date(2026, 12, 1))
     assert all(r.unit.hierarchy == Hierarchy.NEW for r in board.ranking)
+
+
+def _admin_client():
+    from django.test import Client
+
+    from ..factories import PASSWORD, make_user
+
+    user = make_user("quantri_asis", is_superuser=True)
+    client = Client()
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+def test_the_api_pages_and_cli_take_the_choice_of_tree(split, capsys):
+    import json
+
+    from phongtrao.cli import main
+
+    old, seat, _other = split
+    propaganda(old, date(2024, 3, 1), 40)
+    client = _admin_client()
+    query = {"indicators": "propaganda_rounds", "org": seat.code, "periods": "2024"}
+    found = client.get("/api/analytics/pivot", {**query, "hierarchy": "2025"}).json()
+    assert found["rows"][0]["value"] == 1 and found["rows"][0]["attributed"] == 1
+    assert found["hierarchy"] == "2025" and found["attribution"]
+    assert client.get("/api/analytics/pivot", {**query, "hierarchy": "1999"}).status_code == 422
+    page = client.get(
+        "/phan-tich/bang/",
+        {
+            "indicators": "propaganda_rounds",
+            "org_id": old.pk,
+            "hierarchy": "2025",
+            "scope": "self",
+            "periods": "2024",
+        },
+    )
+    assert page.status_code == 200 and "Đơn vị hiện nay" in page.content.decode()
+    assert page.context["table"].units == [seat]
+    assert 'class="num attributed' in page.content.decode()
+    review = client.get(
+        "/bao-cao/tong-ket/",
+        {
+            "don_vi": old.code,
+            "tu_ngay": "2024-01-01",
+            "den_ngay": "2024-12-31",
+            "phien_ban": "2025",
+            "dinh_dang": "json",
+        },
+    )
+    assert review.status_code == 200
+    data = json.loads(review.content)
+    assert data["org"] == seat.code and data["hierarchy"] == "2025"
+    assert data["attributed"]["propaganda_rounds"]["value"] == 1
+    assert (
+        main(
+            [
+                "pivot",
+                "--indicators",
+                "propaganda_rounds",
+                "--org",
+                seat.code,
+                "--hierarchy",
+                "2025",
+                "--periods",
+                "2024",
+            ]
+        )
+        == 0
+    )
+    assert json.loads(capsys.readouterr().out)["rows"][0]["attributed"] == 1

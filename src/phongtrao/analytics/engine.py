@@ -251,7 +251,7 @@ def _units_sql(grouping: Grouping) -> tuple[str, list[Any]]:
             )
         )
     if not parts:
-        return "u AS (SELECT NULL AS id, NULL AS k, 1 AS w WHERE 1 = 0)", []
+        return "u AS (SELECT 0 AS id, '' AS k, 1 AS w WHERE 1 = 0)", []
     materialized = "MATERIALIZED " if grouping.mapped and _postgres() else ""
     union = " UNION ALL ".join(sql for sql, _ in parts)
     params = [p for _, extra in parts for p in extra]

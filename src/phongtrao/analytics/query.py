@@ -451,6 +451,8 @@ def _base_values(
             wanted[source.name].append(measure)
             sources[source.name] = source
     groupings = _groupings(targets, split_only=split_only)
+    if split_only:  # only targets on today's tree have parts attributed by a split rule
+        groupings = [(grouping, members) for grouping, members in groupings if grouping.mapped]
     # People are counted from the records, the slowest reads: they go first.
     tasks = sorted(
         ((name, grouping, members) for name in wanted for grouping, members in groupings),
