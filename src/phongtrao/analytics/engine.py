@@ -204,10 +204,12 @@ def successions_sql(within: str = "") -> tuple[str, list[Any]]:
         "PARTITION BY d.id ORDER BY CASE WHEN c.short_name = d.short_name THEN 0 ELSE 1 END, "
         "CASE WHEN c.unit_type = %s THEN 0 ELSE 1 END, c.code) AS dn "
         f"FROM {units} d JOIN {units} c ON c.parent_id = d.id "
+        # Only the districts asked about: their communes are all among the successions read.
+        f"JOIN {SUCCESSIONS} cs ON cs.old_id = c.id AND cs.rn = 1 "
         f"WHERE d.level = '{Level.DISTRICT.value}' AND c.level = '{Level.COMMUNE.value}'"
     )
-    # Materialized on PostgreSQL: the successions are read once, whatever the plan around them.
-    materialized = "MATERIALIZED " if _postgres() else ""
+    # Materialized (PostgreSQL, SQLite 3.35+): read once, whatever the plan around them.
+    materialized = "MATERIALIZED "
     sql = (
         f"{SUCCESSIONS} AS {materialized}({ranked}), "  # noqa: S608
         f"{MAPPING} AS {materialized}("
@@ -252,7 +254,7 @@ def _units_sql(grouping: Grouping) -> tuple[str, list[Any]]:
         )
     if not parts:
         return "u AS (SELECT 0 AS id, '' AS k, 1 AS w WHERE 1 = 0)", []
-    materialized = "MATERIALIZED " if grouping.mapped and _postgres() else ""
+    materialized = "MATERIALIZED " if grouping.mapped else ""
     union = " UNION ALL ".join(sql for sql, _ in parts)
     params = [p for _, extra in parts for p in extra]
     return f"{before}u AS {materialized}({union})", [*before_params, *params]
