@@ -325,3 +325,18 @@ def test_the_api_pages_and_cli_take_the_choice_of_tree(split, capsys):
         == 0
     )
     assert json.loads(capsys.readouterr().out)["rows"][0]["attributed"] == 1
+
+
+def test_a_person_in_two_old_provinces_is_one_person_in_todays(rename):
+    from .conftest import episode, person
+
+    old_02 = rename[0]
+    old_08 = OrgUnit.objects.filter(
+        hierarchy=Hierarchy.OLD, level=Level.COMMUNE, path__startswith="2008/08/"
+    ).first()
+    who = person(old_02)
+    episode(old_02, who, date(2024, 1, 1), date(2024, 3, 1))
+    episode(old_08, who, date(2024, 5, 1), date(2024, 8, 1))
+    province = _new("08")
+    table = _pivot(["persons_managed_educated"], [province, OrgUnit.objects.get(path="2008/02/")])
+    assert [c.value for c in table.cells] == [1, 1]

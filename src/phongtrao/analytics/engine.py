@@ -438,7 +438,7 @@ def source_query(
         source.shape is Shape.SPAN
         and not breakdown
         and not need_rows
-        and not grouping.mapped
+        and not grouping.split_only
         and people_rollup_usable(source, grouping.paths, slots)
     ):
         return people_rollup_query(

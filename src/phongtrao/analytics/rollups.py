@@ -886,9 +886,10 @@ def people_rollup_usable(source: Source, paths: Sequence[str], slots: Sequence[A
         and bool(paths)
         and bool(slots)
         and all(p.count("/") in ANCHOR_SEGMENTS for p in paths)
+        and _anchored(paths)
         and all(_whole_years(slot) is not None for slot in slots)
         and rollups_active()
-        and not (_reaches_over(slots) and _has_reversed(source, paths))
+        and not (_reaches_over(slots) and _has_reversed(source, list(_anchor_keys(paths))))
     )
 
 
@@ -926,7 +927,11 @@ def people_rollup_query(
     Several years or a union of units count each person once with DISTINCT.
     """
     idents = sorted({m.rollup_ident or "" for m in measures})
-    anchors = sorted(set(paths))
+    # Today's province also reads the old provinces that went into it (`_anchor_keys`); a
+    # person is then counted once over all of them.
+    keys = _anchor_keys(paths)
+    mapped = any(anchor != key for anchor, key in keys.items())
+    anchors = sorted(keys)
     years = [_whole_years(slot) for slot in slots]
     rows = ", ".join(["(%s, %s, %s)"] * len(slots))
     p_params = [value for idx, span in enumerate(years) if span for value in (idx, *span)]
@@ -937,7 +942,7 @@ def people_rollup_query(
     high = max(span[1] for span in years if span)
     counts: dict[tuple[str, int, str], int] = defaultdict(int)
     with read_connection().cursor() as cursor:
-        if not union and not _reaches_over(slots):
+        if not union and not mapped and not _reaches_over(slots):
             at_year: dict[int, list[int]] = defaultdict(list)
             for idx, span in enumerate(years):
                 if span:
@@ -965,8 +970,12 @@ def people_rollup_query(
             for anchor, idx, ident, count in cursor.fetchall():
                 counts[(anchor, idx, ident)] += int(count)
         else:
-            key = "%s" if union else "r.anchor"
-            key_params = [union_key] if union else []
+            key, key_params = "r.anchor", []
+            if union:
+                key, key_params = "%s", [union_key]
+            elif mapped:
+                key = "CASE r.anchor " + " ".join("WHEN %s THEN %s" for _ in anchors) + " END"
+                key_params = [value for anchor in anchors for value in (anchor, keys[anchor])]
             cursor.execute(
                 f"WITH p(idx, y0, y1) AS (VALUES {rows}) "  # noqa: S608
                 "SELECT k, idx, ident, COUNT(*) FROM ("
