@@ -377,10 +377,11 @@ def _compute(indicators: list[Indicator], targets: list[_Target], slots: list[Sl
     base, _entered = _base_values(base_codes, targets, slots)
     split: dict[tuple[str, int, int], Aggregate] = {}
     split_entered: dict[tuple[str, int, int], Aggregate] = {}
+    flows: set[str] = set()
     if any(p.startswith(NEW_TREE) for t in targets for p in t.paths):
         # On today's units, the part attributed by a split rule, asked the same way.
         split, split_entered = _base_values(base_codes, targets, slots, split_only=True)
-    flows = _flow_codes(base_codes)
+        flows = _flow_codes(base_codes)
     values: _Values = {}
     for ind in indicators:
         for ti in range(len(targets)):
