@@ -3,17 +3,20 @@ completeness of reporting and the validation findings still open."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from phongtrao.catalog.indicators import registry_codes
 from phongtrao.catalog.models import DataSet
+from phongtrao.core.errors import InvalidInput, NotFound
 from phongtrao.core.replicas import reading_replica
 from phongtrao.datavalues.completeness import CompletenessReport, completeness_report
 from phongtrao.datavalues.periods import Period, PeriodKind, period_for_date
 from phongtrao.datavalues.validation import Finding, validation_run
-from phongtrao.orgunits.models import OrgUnit
+from phongtrao.orgunits.models import Hierarchy, OrgUnit
+from phongtrao.orgunits.selectors import orgunit_on_tree
 
 from .aggregate import Aggregate
 from .query import Indicator, pivot_table
@@ -21,6 +24,10 @@ from .query import Indicator, pivot_table
 COMPLETENESS_DATASET = "monthly_movement"
 DEFAULT_RANK = "propaganda_rounds"
 MAX_FINDINGS = 20
+MSG_GONE = "{name} không còn từ {day}: không có số liệu năm {year} cho đơn vị này."
+MSG_SHOWN_AS = (
+    "{gone} Số liệu năm nay theo đơn vị hiện nay: {name} (gồm cả số liệu của {old} trước đây)."
+)
 
 
 @dataclass(frozen=True)
@@ -89,12 +96,42 @@ def _completeness(unit: OrgUnit, reference: date, today: date) -> CompletenessRe
     return completeness_report(dataset=dataset, root=unit, period=period, today=today)
 
 
+def _gone(unit: OrgUnit, year: int) -> str:
+    assert unit.valid_to is not None  # noqa: S101 (only called for an abolished unit)
+    end = unit.valid_to + timedelta(days=1)
+    return MSG_GONE.format(name=unit.name, day=f"{end:%d/%m/%Y}", year=year)
+
+
+def dashboard_unit(
+    *, unit: OrgUnit, year: int, may_view: Callable[[OrgUnit], bool]
+) -> tuple[OrgUnit | None, str]:
+    """Return the unit a dashboard of year shows for unit, and a note when it is another.
+
+    A unit abolished before the year began is shown as the unit of today it became, when the
+    user may see it; otherwise nothing (None) with the reason.
+    """
+    if unit.valid_to is None or unit.valid_to >= date(year, 1, 1):
+        return unit, ""
+    try:
+        successor: OrgUnit | None = orgunit_on_tree(unit=unit, hierarchy=Hierarchy.NEW)
+    except (InvalidInput, NotFound):
+        successor = None
+    if successor is not None and successor != unit and may_view(successor):
+        return successor, MSG_SHOWN_AS.format(
+            gone=_gone(unit, year), name=successor.name, old=unit.name
+        )
+    return None, _gone(unit, year)
+
+
 @reading_replica()
 def dashboard_build(
     *, unit: OrgUnit, year: int, today: date, rank_code: str | None = None
 ) -> Dashboard:
     """Return the dashboard of a unit for a year."""
     this, last = year_spans(year, today)
+    if unit.valid_to is not None and unit.valid_to < this.start:
+        # Never figures of a unit for a year after it ceased to exist (`dashboard_unit`).
+        raise InvalidInput(_gone(unit, year))
     codes = list(registry_codes())
     figures_table = pivot_table(indicators=codes, units=[unit], periods=[this, last], totals=False)
     figures = [
@@ -106,7 +143,8 @@ def dashboard_build(
         for indicator in figures_table.indicators
     ]
     rank_code = rank_code if rank_code in codes else DEFAULT_RANK
-    children = list(OrgUnit.objects.filter(parent=unit).valid_during(last.start, this.end))
+    # The units of the year: none abolished before it began (old districts in 2026).
+    children = list(OrgUnit.objects.filter(parent=unit).valid_during(this.start, this.end))
     ranking: list[Ranked] = []
     rank_indicator = next(i for i in figures_table.indicators if i.code == rank_code)
     if children:

@@ -32,7 +32,7 @@ from django.db import connections
 from phongtrao.core.replicas import read_alias, read_connection, reading_replica
 from phongtrao.core.transactions import read_snapshot
 from phongtrao.datavalues.models import DataValue
-from phongtrao.orgunits.models import OrgUnit
+from phongtrao.orgunits.models import Hierarchy, Level, OrgUnit, OrgUnitSuccession
 
 from .aggregate import (
     NOT_ADDITIVE,
@@ -57,6 +57,11 @@ MAX_BITS = 62  # periods counted in one BIGINT mask
 WORK_MEM = "64MB"
 WORKERS = 2  # on PostgreSQL, the queries of one pivot run two at a time
 UNION_KEY = ""
+DISTRICT_SEAT_TYPE = "Thị trấn"  # a district's seat is usually its town
+WEIGHT_PLACES = 4  # a share's decimal places (OrgUnitSuccession.share)
+SUCCESSIONS, MAPPING = "succession_ranked", "succession_mapping"  # CTE names
+# Today's tree: its units answer for the whole history, their predecessors' rows included.
+NEW_TREE = f"{Hierarchy.NEW.value}/"
 
 
 @dataclass(frozen=True)
@@ -97,25 +102,33 @@ class Grouping:
     """Which rows count, and under which key.
 
     With a length, each target is one path and a row's key is its unit's path cut to that
-    length; without, every row under any of the paths falls under one key (a union).
+    length; without, every row under any of the paths falls under one key (a union). A target
+    on today's tree also counts the rows of the old units that became (part of) it, weighted by
+    `successions_sql`; split_only keeps only those attributed by a split rule (their weight).
     """
 
     paths: tuple[str, ...]
     length: int | None
+    split_only: bool = False
 
     @classmethod
-    def by_path(cls, paths: Sequence[str]) -> Grouping:
+    def by_path(cls, paths: Sequence[str], *, split_only: bool = False) -> Grouping:
         lengths = {len(p) for p in paths}
         if len(lengths) != 1:
             raise ValueError("Targets grouped by path must share one path length.")
-        return cls(tuple(sorted(set(paths))), lengths.pop())
+        return cls(tuple(sorted(set(paths))), lengths.pop(), split_only)
 
     @classmethod
-    def union(cls, paths: Iterable[str]) -> Grouping:
+    def union(cls, paths: Iterable[str], *, split_only: bool = False) -> Grouping:
         ordered = sorted(set(paths))
         # A path under another path of the union adds nothing.
         kept = [p for p in ordered if not any(p != q and p.startswith(q) for q in ordered)]
-        return cls(tuple(kept), None)
+        return cls(tuple(kept), None, split_only)
+
+    @property
+    def mapped(self) -> bool:
+        """Return whether old units' rows count here (a target on today's tree)."""
+        return any(p.startswith(NEW_TREE) for p in self.paths)
 
     def keys(self) -> set[str]:
         return set(self.paths) if self.length is not None else {UNION_KEY}
@@ -160,14 +173,103 @@ def _in_sql(expression: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
     return f"{expression} IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
+def successions_sql(within: str = "") -> tuple[str, list[Any]]:
+    """Return CTEs ending with one named MAPPING of (old_id, new_id, w, a): where an old unit's
+    rows count today.
+
+    The rule of `orgunits.selectors.succession_attribution`, set-wise: an old unit with one
+    successor goes whole (w 1, a 0); a split one by the administrator's shares when all are set,
+    else whole to the successor holding its seat (a 1: attributed by a split rule). A district,
+    abolished without a successor, was split among today's communes: its own rows go whole to
+    the commune that took its seat commune's seat (the commune of its name, else its first
+    town, else its first commune), by the same seat rule (a 1).
+    within: a path of today's tree all the successors asked for lie under ("" for all); an old
+    province went whole into one of today's, so an old unit's successors are all in or all out.
+    """
+    table, units = OrgUnitSuccession._meta.db_table, OrgUnit._meta.db_table
+    params: list[Any] = []
+    where = ""
+    if within:
+        where, params = _prefix_sql("nn.path", within)
+        where = f" WHERE {where}"
+    ranked = (
+        "SELECT s.old_id, s.new_id, s.share, "  # noqa: S608
+        "COUNT(*) OVER (PARTITION BY s.old_id) AS n, "
+        "COUNT(s.share) OVER (PARTITION BY s.old_id) AS ns, "
+        "ROW_NUMBER() OVER (PARTITION BY s.old_id ORDER BY s.seat DESC, s.new_id) AS rn "
+        f"FROM {table} s JOIN {units} nn ON nn.id = s.new_id{where}"
+    )
+    seats = (
+        "SELECT d.id AS district_id, c.id AS commune_id, ROW_NUMBER() OVER ("  # noqa: S608
+        "PARTITION BY d.id ORDER BY CASE WHEN c.short_name = d.short_name THEN 0 ELSE 1 END, "
+        "CASE WHEN c.unit_type = %s THEN 0 ELSE 1 END, c.code) AS dn "
+        f"FROM {units} d JOIN {units} c ON c.parent_id = d.id "
+        # Only the districts asked about: their communes are all among the successions read.
+        f"JOIN {SUCCESSIONS} cs ON cs.old_id = c.id AND cs.rn = 1 "
+        f"WHERE d.level = '{Level.DISTRICT.value}' AND c.level = '{Level.COMMUNE.value}'"
+    )
+    # Materialized (PostgreSQL, SQLite 3.35+): read once, whatever the plan around them.
+    materialized = "MATERIALIZED "
+    sql = (
+        f"{SUCCESSIONS} AS {materialized}({ranked}), "  # noqa: S608
+        f"{MAPPING} AS {materialized}("
+        "SELECT old_id, new_id, CASE WHEN n = 1 THEN 1 WHEN ns = n THEN share ELSE 1 END AS w, "
+        f"CASE WHEN n = 1 THEN 0 ELSE 1 END AS a FROM {SUCCESSIONS} "
+        "WHERE n = 1 OR (ns = n AND share > 0) OR (ns < n AND rn = 1) "
+        f"UNION ALL SELECT ds.district_id, r.new_id, 1, 1 FROM ({seats}) ds "
+        f"JOIN {SUCCESSIONS} r ON r.old_id = ds.commune_id AND r.rn = 1 WHERE ds.dn = 1)"
+    )
+    return sql, [*params, DISTRICT_SEAT_TYPE]
+
+
 def _units_sql(grouping: Grouping) -> tuple[str, list[Any]]:
-    """Return a SELECT of (id, k): the org units whose rows count, with their key."""
+    """Return CTEs ending with u(id, k, w): the org units whose rows count, key and weight.
+
+    A target on today's tree also counts its predecessors (`successions_sql`): an old unit
+    then appears once per target it reaches, with the part of its rows that goes there.
+    """
+    parts: list[tuple[str, list[Any]]] = []
+    before, before_params = "", []
+    if not grouping.split_only:
+        parts.append(
+            _tree_units_sql(grouping, "d.path", "d.id", "1", f"{OrgUnit._meta.db_table} d")
+        )
+    if grouping.mapped:
+        table = OrgUnit._meta.db_table
+        where = " AND m.a = 1" if grouping.split_only else ""
+        # Only the successions into the province (or country) asked about are weighed.
+        prefix = _common_prefix(grouping.paths)
+        within = "/".join(prefix.split("/")[:2]) + "/" if prefix.count("/") > 1 else ""
+        mapping, before_params = successions_sql(within)
+        before = f"{mapping}, "
+        parts.append(
+            _tree_units_sql(
+                grouping,
+                "n.path",
+                "m.old_id",
+                "m.w",
+                f"{MAPPING} m JOIN {table} n ON n.id = m.new_id",
+                where,
+            )
+        )
+    if not parts:
+        return "u AS (SELECT 0 AS id, '' AS k, 1 AS w WHERE 1 = 0)", []
+    materialized = "MATERIALIZED " if grouping.mapped else ""
+    union = " UNION ALL ".join(sql for sql, _ in parts)
+    params = [p for _, extra in parts for p in extra]
+    return f"{before}u AS {materialized}({union})", [*before_params, *params]
+
+
+def _tree_units_sql(
+    grouping: Grouping, path: str, ident: str, weight: str, from_sql: str, where: str = ""
+) -> tuple[str, list[Any]]:
+    """Return a SELECT of (id, k, w) over from_sql, whose unit path (for the key) is path."""
     table = OrgUnit._meta.db_table
     conditions: list[str] = []
     params: list[Any] = []
     prefix = _common_prefix(grouping.paths)
     if prefix:
-        sql, extra = _prefix_sql("d.path", prefix)
+        sql, extra = _prefix_sql(path, prefix)
         conditions.append(sql)
         params += extra
     if grouping.length is not None:
@@ -180,23 +282,24 @@ def _units_sql(grouping: Grouping) -> tuple[str, list[Any]]:
             sql, extra = f"LENGTH(t.path) = {length}", []
         conditions.append(sql)
         params += extra
-        where = " AND ".join(conditions)
         return (
-            f"SELECT d.id AS id, t.path AS k FROM {table} d "  # noqa: S608
-            f"JOIN {table} t ON t.path = SUBSTR(d.path, 1, {length}) WHERE {where}",
+            f"SELECT {ident} AS id, t.path AS k, {weight} AS w FROM {from_sql} "  # noqa: S608
+            f"JOIN {table} t ON t.path = SUBSTR({path}, 1, {length}) "
+            f"WHERE {' AND '.join(conditions)}{where}",
             params,
         )
     by_length: dict[int, list[str]] = defaultdict(list)
-    for path in grouping.paths:
-        by_length[len(path)].append(path)
+    for one in grouping.paths:
+        by_length[len(one)].append(one)
     alternatives = []
     for length, paths in sorted(by_length.items()):
-        sql, extra = _in_sql(f"SUBSTR(d.path, 1, {int(length)})", paths)
+        sql, extra = _in_sql(f"SUBSTR({path}, 1, {int(length)})", paths)
         alternatives.append(sql)
         params += extra
     conditions.append("(" + " OR ".join(alternatives or ["1 = 0"]) + ")")
     return (
-        f"SELECT d.id AS id, %s AS k FROM {table} d WHERE {' AND '.join(conditions)}",  # noqa: S608
+        f"SELECT {ident} AS id, %s AS k, {weight} AS w FROM {from_sql} "  # noqa: S608
+        f"WHERE {' AND '.join(conditions)}{where}",
         [UNION_KEY, *params],
     )
 
@@ -327,7 +430,7 @@ def source_query(
     """
     if not slots or not measures:
         return {}
-    if not breakdown and rollup_usable(source, grouping.paths):
+    if not breakdown and not grouping.split_only and rollup_usable(source, grouping.paths):
         return rollup_query(
             source, measures, grouping.paths, grouping.length is None, slots, UNION_KEY
         )
@@ -335,6 +438,7 @@ def source_query(
         source.shape is Shape.SPAN
         and not breakdown
         and not need_rows
+        and not grouping.split_only
         and people_rollup_usable(source, grouping.paths, slots)
     ):
         return people_rollup_query(
@@ -394,7 +498,7 @@ def _span_bits_query(
     )
     units_sql, units_params = _units_sql(grouping)
     sql = (
-        f"WITH u AS ({units_sql}), "  # noqa: S608
+        f"WITH {units_sql}, "  # noqa: S608
         f"s AS (SELECT u.k, {measures[0].column} AS who, CASE {first} ELSE {n} END AS fi, "
         f"CASE WHEN {source.end} IS NULL THEN {n - 1} {last} ELSE -1 END AS la, "
         f"{', '.join(flags)} FROM {source.from_sql} JOIN u ON u.id = {source.unit} "
@@ -438,6 +542,7 @@ def _dated_query(
     select: list[str] = []
     select_params: list[Any] = []
     span = source.shape is Shape.SPAN
+    # A row counts with its unit's weight: 1, or the share of an old unit split among today's.
     for measure in measures:
         if span:
             value, extra = _when(measure, measure.column)
@@ -445,14 +550,15 @@ def _dated_query(
             select += [f"COUNT(DISTINCT {value})", f"COUNT(DISTINCT {rows})"]
             select_params += extra + extra_rows
         elif measure.agg is Agg.SUM:
-            value, extra = _when(measure, measure.column)
+            value, extra = _when(measure, f"{measure.column} * u.w")
             rows, extra_rows = _when(measure, "1")
             select += [f"SUM({value})", f"COUNT({rows})"]
             select_params += extra + extra_rows
         else:
-            rows, extra = _when(measure, "1")
-            select += [f"COUNT({rows})"]
-            select_params += extra
+            weight, extra = _when(measure, "u.w")
+            rows, extra_rows = _when(measure, "1")
+            select += [f"SUM({weight})", f"COUNT({rows})"]
+            select_params += extra + extra_rows
     split = [source.breakdown] if breakdown and source.breakdown else []
     if span:
         join = f"{source.start} <= p.e AND ({source.end} IS NULL OR {source.end} >= p.s)"
@@ -464,7 +570,7 @@ def _dated_query(
         where_params = [_day(min(s.start for s in slots)), _day(max(s.end for s in slots))]
     group = ["u.k", "p.idx", *split]
     sql = (
-        f"WITH {periods_sql}, u AS ({units_sql}) "  # noqa: S608
+        f"WITH {periods_sql}, {units_sql} "  # noqa: S608
         f"SELECT {', '.join(group + select)} "
         # CROSS JOIN keeps the periods the inner loop on SQLite (PostgreSQL plans it freely).
         f"FROM {source.from_sql} JOIN u ON u.id = {source.unit} CROSS JOIN p "
@@ -481,20 +587,26 @@ def _dated_query(
         at = 2 + len(split)
         values = result.setdefault((key, idx, split_key), {})
         for measure in measures:
-            if span or measure.agg is Agg.SUM:
-                raw, rows = row[at], int(row[at + 1] or 0)
-                at += 2
-                value = (
-                    to_decimal(raw, source.decimals)
-                    if measure.agg is Agg.SUM
-                    else Decimal(int(raw or 0))
-                )
+            raw, rows = row[at], int(row[at + 1] or 0)
+            at += 2
+            if span:
+                value: Decimal | None = Decimal(int(raw or 0))
             else:
-                rows = int(row[at] or 0)
-                at += 1
-                value = Decimal(rows)
+                places = source.decimals if measure.agg is Agg.SUM else 0
+                value = _weighted(to_decimal(raw, places + WEIGHT_PLACES), places)
             _add(values, measure.code, value if rows else None, rows, measure.agg)
     return result
+
+
+def _weighted(value: Decimal | None, places: int) -> Decimal | None:
+    """Return a weighted sum at its usual places when the weights left it there (2.0000 -> 2).
+
+    Weights of 1 leave a sum as it was; a share may leave more places, which are kept.
+    """
+    if value is None:
+        return None
+    usual = value.quantize(Decimal(1).scaleb(-places))
+    return usual if usual == value else value.normalize()
 
 
 def _label(source: Source, raw: Any) -> str:
@@ -536,10 +648,10 @@ def _stock_query(
     gone_cases = " ".join(f"WHEN {source.end} <= {_date_sql()} THEN {i}" for i in range(n))
     units_sql, units_params = _units_sql(grouping)
     sql = (
-        f"WITH u AS ({units_sql}) "  # noqa: S608
+        f"WITH {units_sql} "  # noqa: S608
         f"SELECT u.k, CASE {founded_cases} ELSE {n} END, "
         f"CASE WHEN {source.end} IS NULL THEN {n} {gone_cases} ELSE {n} END, "
-        f"{source.ident}, COUNT(*) "
+        f"{source.ident}, COUNT(*), SUM(u.w) "
         f"FROM {source.from_sql} JOIN u ON u.id = {source.unit} "
         f"WHERE {source.start} <= {_date_sql()} "
         f"AND ({source.end} IS NULL OR {source.end} > {_date_sql()}) "
@@ -547,51 +659,65 @@ def _stock_query(
     )
     days = [_day(end) for end in ends]
     params = units_params + days + days + [_day(ends[-1]), _day(ends[0])]
-    # (key, identity) -> changes of the count at each end index
-    steps: dict[tuple[str, Any], list[int]] = defaultdict(lambda: [0] * (n + 1))
+    # (key, identity) -> changes of the count (rows, weighted) at each end index: a row of an
+    # old unit split by shares counts for its share.
+    steps: dict[tuple[str, Any], list[list[Any]]] = defaultdict(
+        lambda: [[0, Decimal(0)] for _ in range(n + 1)]
+    )
     keys = grouping.keys()
-    for key, founded, gone, ident, count in _fetch(sql, params):
+    for key, founded, gone, ident, count, weighted in _fetch(sql, params):
         if key not in keys or gone <= founded:
             continue
-        steps[(key, ident)][founded] += count
-        steps[(key, ident)][gone] -= count
+        weight = to_decimal(weighted, WEIGHT_PLACES) or Decimal(0)
+        for at, sign in ((founded, 1), (gone, -1)):
+            steps[(key, ident)][at][0] += sign * count
+            steps[(key, ident)][at][1] += sign * weight
     labels = source.ident_labels() if source.ident_labels else {}
     end_index = [ends.index(slot.end) for slot in slots]
     # (key, breakdown label) -> per slot: alive in all, alive per label, labels alive
-    totals: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * len(slots))
+    zero = [0, Decimal(0)]
+    totals: dict[tuple[str, str], list[list[Any]]] = defaultdict(
+        lambda: [list(zero) for _ in slots]
+    )
     kinds: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * len(slots))
-    per_label: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0] * len(slots))
+    per_label: dict[tuple[str, str, str], list[list[Any]]] = defaultdict(
+        lambda: [list(zero) for _ in slots]
+    )
     for (key, ident), changes in steps.items():
         label = labels.get(ident, str(ident))
-        running, alive_at = 0, []
-        for change in changes[:n]:
+        running, weighted_running, alive_at = 0, Decimal(0), []
+        for change, weighted_change in changes[:n]:
             running += change
-            alive_at.append(running)
+            weighted_running += weighted_change
+            alive_at.append((running, weighted_running))
         split = label if breakdown else ""
         for at in {(key, ""), (key, split)}:
             total, kind = totals[at], kinds[at]
             by_label = per_label[(*at, label)]
             for idx, i in enumerate(end_index):
-                alive = alive_at[i]
+                alive, weighted_alive = alive_at[i]
                 if alive > 0:
-                    total[idx] += alive
+                    total[idx][0] += alive
+                    total[idx][1] += weighted_alive
                     kind[idx] += 1
-                    by_label[idx] += alive
+                    by_label[idx][0] += alive
+                    by_label[idx][1] += weighted_alive
     result: SourceResult = {}
     for (key, split), total in totals.items():
         for idx in range(len(slots)):
-            if not total[idx]:
+            if not total[idx][0]:
                 continue
             values: dict[str, tuple[Decimal | None, int]] = {}
             for measure in measures:
                 if measure.agg is Agg.DISTINCT:
-                    count, rows = kinds[(key, split)][idx], total[idx]
+                    rows, count = total[idx][0], Decimal(kinds[(key, split)][idx])
                 elif measure.ident is not None:
-                    count = per_label.get((key, split, measure.ident), [0] * len(slots))[idx]
-                    rows = count
+                    rows, count = per_label.get((key, split, measure.ident), [zero] * len(slots))[
+                        idx
+                    ]
                 else:
-                    count = rows = total[idx]
-                values[measure.code] = (Decimal(count) if count else None, rows)
+                    rows, count = total[idx]
+                values[measure.code] = (_weighted(count, 0) if count else None, rows)
             result[(key, idx, split)] = values
     return result
 
@@ -656,6 +782,7 @@ def entered_query(
             kept is None
             and option_ids is None
             and not by_option
+            and not grouping.split_only
             and rollup_usable_for_values(grouping.paths)
         ):
             return _entered_sums_rollup(element_ids, grouping, slots)
@@ -684,11 +811,11 @@ def entered_query(
     elif kept is not None:
         filters.append(f"NOT {kept_sql(kept, 'dv.orgunit_id', 'dv.period_start', 'dv.period_end')}")
     sql = (
-        f"WITH {periods_sql}, u AS ({units_sql}), "  # noqa: S608
+        f"WITH {periods_sql}, {units_sql}, "  # noqa: S608
         # The key rides along from the first join: joining back to u afterwards would leave
         # SQLite two materialized tables to match row by row.
         f"o AS (SELECT dv.element_id AS el, {option}u.k AS k, dv.orgunit_id AS ou, "
-        "dv.period_start AS ps, dv.period_end AS pe, SUM(dv.value) AS v "
+        "dv.period_start AS ps, dv.period_end AS pe, SUM(dv.value * u.w) AS v "
         f"FROM {table} dv JOIN u ON u.id = dv.orgunit_id WHERE {' AND '.join(filters)} "
         f"GROUP BY dv.element_id, {'dv.option_id, ' if by_option else ''}u.k, dv.orgunit_id, "
         "dv.period_start, dv.period_end), "
@@ -716,9 +843,9 @@ def entered_query(
             observations=int(observations),
             exact=int(exact or 0),
             units=int(units),
-            total=to_decimal(total, places),
-            exact_total=to_decimal(exact_total, places),
-            last_total=to_decimal(last_total, places),
+            total=_weighted(to_decimal(total, places + WEIGHT_PLACES), places),
+            exact_total=_weighted(to_decimal(exact_total, places + WEIGHT_PLACES), places),
+            last_total=_weighted(to_decimal(last_total, places + WEIGHT_PLACES), places),
         )
     return result
 
@@ -752,9 +879,9 @@ def _entered_sums(
     # Values are first added up per key and stored period, then matched to the periods: the
     # periods are never joined to every value.
     sql = (
-        f"WITH {periods_sql}, u AS ({units_sql}), "  # noqa: S608
+        f"WITH {periods_sql}, {units_sql}, "  # noqa: S608
         "o AS (SELECT dv.element_id AS el, u.k AS k, dv.period_start AS ps, "
-        "dv.period_end AS pe, COUNT(*) AS n, SUM(dv.value) AS v "
+        "dv.period_end AS pe, COUNT(*) AS n, SUM(dv.value * u.w) AS v "
         f"FROM {table} dv JOIN u ON u.id = dv.orgunit_id WHERE {' AND '.join(filters)} "
         "GROUP BY dv.element_id, u.k, dv.period_start, dv.period_end) "
         "SELECT o.el, o.k, p.idx, SUM(o.n), 1, SUM(o.v) "
@@ -770,7 +897,7 @@ def _entered_sums(
                 observations=int(count),
                 exact=0,
                 units=int(units),
-                total=to_decimal(total, places),
+                total=_weighted(to_decimal(total, places + WEIGHT_PLACES), places),
                 exact_total=None,
                 last_total=None,
             )
@@ -849,8 +976,7 @@ def record_origins(
     """Return, per measure of source, the units and rows under root_path counted in the range."""
     if not measures:
         return {}
-    table = OrgUnit._meta.db_table
-    under, under_params = _prefix_sql("d.path", root_path)
+    units_sql, units_params = _units_sql(Grouping.union([root_path]))
     counted, counted_params = _counted_sql(source, start, end)
     select, select_params = [], []
     for measure in measures:
@@ -859,10 +985,9 @@ def record_origins(
         select.append(f"COUNT(DISTINCT CASE WHEN {condition} THEN {source.row_id} END)")
         select_params += params + params
     row = _fetch(
-        f"SELECT {', '.join(select)} "  # noqa: S608
-        f"FROM {source.from_sql} JOIN {table} d ON d.id = {source.unit} "
-        f"WHERE {under} AND {counted}",
-        [*select_params, *under_params, *counted_params],
+        f"WITH {units_sql} SELECT {', '.join(select)} "  # noqa: S608
+        f"FROM {source.from_sql} JOIN u ON u.id = {source.unit} WHERE {counted}",
+        [*units_params, *select_params, *counted_params],
     )[0]
     return {
         m.code: (int(row[2 * j] or 0), int(row[2 * j + 1] or 0)) for j, m in enumerate(measures)
@@ -875,10 +1000,9 @@ def entered_origins(
     """Return, per element, the units and values under root_path that count in the range."""
     if not element_ids:
         return {}
-    table = OrgUnit._meta.db_table
-    under, params = _prefix_sql("d.path", root_path)
+    units_sql, params = _units_sql(Grouping.union([root_path]))
     elements, extra = _in_sql("dv.element_id", list(element_ids))
-    conditions = [under, elements, "dv.period_start >= %s", "dv.period_end <= %s"]
+    conditions = [elements, "dv.period_start >= %s", "dv.period_end <= %s"]
     params += [*extra, _day(start), _day(end)]
     if kept is not None and kept.shape is Shape.STOCK:
         # A stock's registry is kept from a day on: the range's end is the day that counts.
@@ -889,8 +1013,9 @@ def entered_origins(
             f"NOT {kept_sql(kept, 'dv.orgunit_id', 'dv.period_start', 'dv.period_end')}"
         )
     rows = _fetch(
-        "SELECT dv.element_id, COUNT(DISTINCT dv.orgunit_id), COUNT(*) "  # noqa: S608
-        f"FROM {DataValue._meta.db_table} dv JOIN {table} d ON d.id = dv.orgunit_id "
+        f"WITH {units_sql} "  # noqa: S608
+        "SELECT dv.element_id, COUNT(DISTINCT dv.orgunit_id), COUNT(DISTINCT dv.id) "
+        f"FROM {DataValue._meta.db_table} dv JOIN u ON u.id = dv.orgunit_id "
         f"WHERE {' AND '.join(conditions)} GROUP BY dv.element_id",
         params,
     )

@@ -38,3 +38,7 @@ class Figure:
     sources: int = 0
     not_additive: bool = False  # entered distinct counts asked over several periods
     origin: Origin = field(default_factory=Origin)
+    # On today's units: the part attributed by a split rule (shares, a seat), and whether a
+    # stock or distinct count has such a part from entered values only (not comparable).
+    attributed: Decimal | None = None
+    not_comparable: bool = False

@@ -20,18 +20,47 @@ from phongtrao.core.dataversion import cached
 from phongtrao.core.errors import InvalidInput, NotFound
 from phongtrao.core.numbers import decimal_plain, format_vi_number
 from phongtrao.datavalues.periods import Period
-from phongtrao.orgunits.models import OrgUnit
-from phongtrao.orgunits.selectors import MSG_UNIT_NOT_FOUND, orgunit_resolve
+from phongtrao.orgunits.models import Hierarchy, OrgUnit
+from phongtrao.orgunits.selectors import (
+    MSG_UNIT_NOT_FOUND,
+    hierarchy_default,
+    orgunit_on_tree,
+    orgunit_resolve,
+)
 
 from .aggregate import Aggregate, NotAdditive
 from .query import Indicator, Pivot, periods_parse, pivot_table, pivot_units
 
 NOT_ADDITIVE_MARK = "not_additive"
+ATTRIBUTED_VI = "phân bổ theo quy tắc chia tách"
+NOT_COMPARABLE_VI = "không so sánh được (chỉ có số liệu nhập trên đơn vị cũ bị chia tách)"
+# What a table on today's units says of the figures it attributed (JSON "attribution").
+ATTRIBUTION_NOTE = (
+    "Số liệu theo đơn vị hiện nay (từ 01/7/2025): số liệu của đơn vị cũ sáp nhập nguyên vẹn "
+    "được tính toàn bộ; đơn vị cũ bị chia tách được phân bổ theo tỉ lệ do quản trị đặt, nếu "
+    "không có thì tính toàn bộ cho đơn vị nhận trụ sở; số liệu của cấp huyện cũ tính cho xã "
+    'nhận trụ sở huyện. "attributed": phần phân bổ theo quy tắc chia tách '
+    '("attributed_share": tỉ trọng %); "not_comparable": số tồn hoặc số đếm không trùng '
+    "lặp chỉ có số liệu nhập trên đơn vị bị chia tách, không tính lại được từ sổ."
+)
 NOT_ADDITIVE_VI = "không cộng được"
 MISSING_VI = "–"
 MSG_NO_ORG = "Chưa chọn đơn vị."
 MSG_CHILDREN_AND_LEVEL = "Chọn các đơn vị trực thuộc hoặc một cấp, không chọn cả hai."
 MSG_NO_UNITS_UNDER = "{unit} không có đơn vị nào như đã chọn trong khoảng thời gian này."
+
+# The same rules, for a page.
+ATTRIBUTION_NOTE_VI = (
+    "Theo đơn vị hiện nay: đơn vị cũ sáp nhập nguyên vẹn được tính toàn bộ; đơn vị cũ bị chia "
+    "tách được phân bổ theo tỉ lệ do quản trị đặt, nếu không có thì tính toàn bộ cho đơn vị nhận "
+    "trụ sở; số liệu của cấp huyện cũ tính cho xã nhận trụ sở huyện."
+)
+
+# The choice of tree, as the pages offer it: today's units, or the units valid at the time.
+HIERARCHY_CHOICES = [
+    (Hierarchy.NEW.value, "Đơn vị hiện nay (từ 01/7/2025)"),
+    (Hierarchy.OLD.value, "Đơn vị tại thời điểm đó (trước 01/7/2025)"),
+]
 
 # The three dimensions of a pivot; two are laid out, the third splits the table.
 DIMENSIONS = {"org": "Đơn vị", "period": "Kỳ", "indicator": "Chỉ tiêu"}
@@ -85,16 +114,28 @@ class ResolvedPivot:
 
 
 def pivot_resolve(request: PivotRequest, *, user: User) -> ResolvedPivot:
-    """Find the unit, units and periods of a request; a unit out of scope is not found."""
-    resolved = pivot_resolve_unscoped(request)
+    """Find the unit, units and periods of a request; a unit out of scope is not found.
+
+    A unit chosen by id without a tree stays on its own tree when the user may not see its
+    counterpart on the default tree (scopes move to today's units by an explicit command).
+    """
+    resolved = pivot_resolve_unscoped(
+        request, may_view=lambda unit: user_can(user, Action.VIEW_AGGREGATE, unit)
+    )
     if not user_can(user, Action.VIEW_AGGREGATE, resolved.root):
         # A unit out of scope looks like a unit that does not exist.
         raise NotFound(MSG_UNIT_NOT_FOUND)
     return resolved
 
 
-def pivot_resolve_unscoped(request: PivotRequest) -> ResolvedPivot:
-    """Find the unit, units and periods of a request for the operator: no scope check."""
+def pivot_resolve_unscoped(
+    request: PivotRequest, *, may_view: Callable[[OrgUnit], bool] | None = None
+) -> ResolvedPivot:
+    """Find the unit, units and periods of a request for the operator: no scope check.
+
+    The tree is the one asked (--hierarchy), else today's units when the periods reach past
+    1/7/2025 and the units valid at the time otherwise (`hierarchy_default`).
+    """
     if request.children and request.level:
         raise InvalidInput(MSG_CHILDREN_AND_LEVEL)
     periods = periods_parse(request.periods, windows=request.windows)
@@ -103,6 +144,10 @@ def pivot_resolve_unscoped(request: PivotRequest) -> ResolvedPivot:
         root = OrgUnit.objects.filter(pk=request.org_id).first()
         if root is None:
             raise NotFound(MSG_UNIT_NOT_FOUND)
+        if request.hierarchy:
+            root = orgunit_on_tree(unit=root, hierarchy=request.hierarchy)
+        else:
+            root = _on_default_tree(root, end, may_view)
     elif request.org:
         root = orgunit_resolve(code=request.org, start=start, end=end, hierarchy=request.hierarchy)
     else:
@@ -137,6 +182,19 @@ def pivot_chart_png(resolved: ResolvedPivot, *, kind: str, indicator: str) -> by
         return (line_chart_png if kind == "line" else bar_chart_png)(table, chosen)
 
     return cached("chart", (*pivot_key(resolved), kind, indicator), draw, replica=True)
+
+
+def _on_default_tree(
+    unit: OrgUnit, end: date, may_view: Callable[[OrgUnit], bool] | None
+) -> OrgUnit:
+    """Return the unit's counterpart on the default tree for a range ending on end, if any."""
+    try:
+        other = orgunit_on_tree(unit=unit, hierarchy=hierarchy_default(end))
+    except (InvalidInput, NotFound):
+        return unit
+    if other != unit and may_view is not None and not may_view(other):
+        return unit
+    return other
 
 
 def _table(resolved: ResolvedPivot, *, totals: bool) -> Pivot:
@@ -210,6 +268,7 @@ def pivot_rows(table: Pivot) -> dict[str, Any]:
                 "org": cell.org.code,
                 "period": cell.period.code,
                 "value": json_value(cell.value),
+                **attribution_fields(cell),
             }
         )
         if cell.error:
@@ -223,6 +282,7 @@ def pivot_rows(table: Pivot) -> dict[str, Any]:
                 "org": t.org.code if t.org else None,
                 "period": t.period.code if t.period else None,
                 "value": json_value(t.value),
+                **attribution_fields(t),
             }
             result["totals"].append(total)
             if t.error:
@@ -230,17 +290,65 @@ def pivot_rows(table: Pivot) -> dict[str, Any]:
     if errors:
         for error in errors:
             error.pop("value", None)
+        for error in errors:
+            for name in ("attributed", "attributed_share", "not_comparable"):
+                error.pop(name, None)
         result["errors"] = errors
+    if any(u.hierarchy == Hierarchy.NEW for u in table.units):
+        result["hierarchy"] = Hierarchy.NEW.value
+        result["attribution"] = ATTRIBUTION_NOTE
     return result
+
+
+def attributed_share(value: Aggregate, attributed: Aggregate) -> Decimal | None:
+    """Return the attributed part's weight in a value, in percent (one decimal)."""
+    if not isinstance(value, Decimal) or not isinstance(attributed, Decimal) or not value:
+        return None
+    return (attributed / value * 100).quantize(Decimal("0.1"))
+
+
+def attribution_fields(item: Any) -> dict[str, Any]:
+    """Return what a cell or total says of its attribution, for JSON: nothing when none."""
+    fields: dict[str, Any] = {}
+    if item.attributed is not None:
+        fields["attributed"] = json_value(item.attributed)
+        share = attributed_share(item.value, item.attributed)
+        if share is not None:
+            fields["attributed_share"] = json_value(share)
+    if item.not_comparable:
+        fields["not_comparable"] = True
+    return fields
+
+
+def attribution_vi(item: Any, indicator: Indicator | None = None) -> str:
+    """Return a cell's or total's attribution note for a page ("" when none)."""
+    notes = []
+    if isinstance(item.attributed, Decimal):
+        share = attributed_share(item.value, item.attributed)
+        part = vi_value(item.attributed, indicator)
+        weight = f" ({format_vi_number(share, decimals=1)}%)" if share is not None else ""
+        notes.append(f"{ATTRIBUTED_VI}: {part}{weight}")
+    elif item.attributed is not None:
+        notes.append(ATTRIBUTED_VI)
+    if item.not_comparable:
+        notes.append(NOT_COMPARABLE_VI)
+    return "; ".join(notes)
 
 
 def pivot_csv(table: Pivot) -> str:
     """Return the cells as CSV: indicator, org, period, value (plain numbers)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["indicator", "org", "period", "value"])
+    today = any(u.hierarchy == Hierarchy.NEW for u in table.units)
+    writer.writerow(
+        ["indicator", "org", "period", "value"]
+        + (["attributed", "not_comparable"] if today else [])
+    )
     for cell in table.cells:
-        writer.writerow([cell.indicator, cell.org.code, cell.period.code, text_value(cell.value)])
+        line = [cell.indicator, cell.org.code, cell.period.code, text_value(cell.value)]
+        if today:
+            line += [text_value(cell.attributed), "1" if cell.not_comparable else ""]
+        writer.writerow(line)
     return buffer.getvalue()
 
 

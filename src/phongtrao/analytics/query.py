@@ -21,10 +21,11 @@ from phongtrao.catalog.expressions import MSG_UNKNOWN_CODE, Expression
 from phongtrao.catalog.models import DataElement
 from phongtrao.core.errors import InvalidInput
 from phongtrao.datavalues.periods import Period, PeriodKind, period_parse, periods_between
-from phongtrao.orgunits.models import Level, OrgUnit
+from phongtrao.orgunits.models import Hierarchy, Level, OrgUnit
 
 from .aggregate import NOT_ADDITIVE, Aggregate, NotAdditive, OrgUnitAggregation, combine_origins
 from .engine import (
+    NEW_TREE,
     UNION_KEY,
     Grouping,
     Slot,
@@ -84,6 +85,11 @@ class Cell:
     period: Period
     value: Aggregate
     error: str = ""  # why a derived value could not be computed (division by zero)
+    # On today's units: the part of value attributed by a split rule (an old unit split among
+    # today's, by shares or to its seat), and whether a stock or distinct count has such a part
+    # from entered values only (no records to recount it): not comparable.
+    attributed: Aggregate = None
+    not_comparable: bool = False
 
     @property
     def not_additive(self) -> bool:
@@ -99,6 +105,8 @@ class Total:
     org: OrgUnit | None = None  # None: all the units together
     period: Period | None = None  # None: all the periods together
     error: str = ""
+    attributed: Aggregate = None  # as a cell's
+    not_comparable: bool = False
 
 
 @dataclass
@@ -242,7 +250,8 @@ def pivot_units(
         qs = OrgUnit.objects.filter(parent=root)
     else:
         return [root]
-    if start and end:
+    # Today's units answer for the whole history (their predecessors' figures included).
+    if start and end and root.hierarchy != Hierarchy.NEW:
         qs = qs.valid_during(start, end)
     return list(qs.order_by("path"))
 
@@ -255,8 +264,8 @@ class _Target:
     paths: tuple[str, ...]
 
 
-# (indicator code, target index, slot index) -> (value, error)
-type _Values = dict[tuple[str, int, int], tuple[Aggregate, str]]
+# (indicator code, target index, slot index) -> (value, error, attributed part, not comparable)
+type _Values = dict[tuple[str, int, int], tuple[Aggregate, str, Aggregate, bool]]
 
 
 def pivot(
@@ -308,8 +317,17 @@ def pivot_table(
     def total(ti: int, si: int, **where: object) -> list[Total]:
         made = []
         for ind in resolved:
-            value, error = values[(ind.code, ti, si)]
-            made.append(Total(ind.code, value, error=error, **where))  # type: ignore[arg-type]
+            value, error, attributed, not_comparable = values[(ind.code, ti, si)]
+            made.append(
+                Total(
+                    ind.code,
+                    value,
+                    error=error,
+                    attributed=attributed,
+                    not_comparable=not_comparable,
+                    **where,  # type: ignore[arg-type]
+                )
+            )
         return made
 
     if union_target:
@@ -323,7 +341,9 @@ def pivot_table(
     return Pivot(resolved, units, periods, cells, found)
 
 
-def _groupings(targets: Sequence[_Target]) -> list[tuple[Grouping, dict[str, list[int]]]]:
+def _groupings(
+    targets: Sequence[_Target], *, split_only: bool = False
+) -> list[tuple[Grouping, dict[str, list[int]]]]:
     """Group targets into queries: single paths by length, each union alone."""
     by_length: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     found: list[tuple[Grouping, dict[str, list[int]]]] = []
@@ -332,9 +352,9 @@ def _groupings(targets: Sequence[_Target]) -> list[tuple[Grouping, dict[str, lis
             path = target.paths[0]
             by_length[len(path)][path].append(ti)
         else:
-            found.append((Grouping.union(target.paths), {UNION_KEY: [ti]}))
+            found.append((Grouping.union(target.paths, split_only=split_only), {UNION_KEY: [ti]}))
     for _length, members in sorted(by_length.items()):
-        found.append((Grouping.by_path(list(members)), dict(members)))
+        found.append((Grouping.by_path(list(members), split_only=split_only), dict(members)))
     return found
 
 
@@ -346,16 +366,51 @@ def _compute(indicators: list[Indicator], targets: list[_Target], slots: list[Sl
             for code in (sorted(ind.expression.element_codes) if ind.expression else [ind.code])
         )
     )
-    base = _base_values(base_codes, targets, slots)
+    base, _entered = _base_values(base_codes, targets, slots)
+    split: dict[tuple[str, int, int], Aggregate] = {}
+    split_entered: dict[tuple[str, int, int], Aggregate] = {}
+    flows: set[str] = set()
+    if any(p.startswith(NEW_TREE) for t in targets for p in t.paths):
+        # On today's units, the part attributed by a split rule, asked the same way.
+        split, split_entered = _base_values(base_codes, targets, slots, split_only=True)
+        flows = _flow_codes(base_codes)
     values: _Values = {}
     for ind in indicators:
         for ti in range(len(targets)):
             for si in range(len(slots)):
                 if ind.expression is None:
-                    values[(ind.code, ti, si)] = (base.get((ind.code, ti, si)), "")
+                    key = (ind.code, ti, si)
+                    not_comparable = ind.code not in flows and split_entered.get(key) is not None
+                    values[key] = (base.get(key), "", split.get(key), not_comparable)
                 else:
-                    values[(ind.code, ti, si)] = _derive(ind, base, ti, si)
+                    value, error = _derive(ind, base, ti, si)
+                    parts = ind.expression.element_codes
+                    attributed = any(split.get((c, ti, si)) is not None for c in parts)
+                    not_comparable = any(
+                        c not in flows and split_entered.get((c, ti, si)) is not None for c in parts
+                    )
+                    # A derived value's attributed part is not a part of it: only flagged.
+                    values[(ind.code, ti, si)] = (
+                        value,
+                        error,
+                        NOT_ADDITIVE if attributed else None,
+                        not_comparable,
+                    )
     return values
+
+
+def _flow_codes(codes: list[str]) -> set[str]:
+    """Return the codes that add up over time and units (flows): their parts can be weighed."""
+    registry = source_of()
+    found = {code for code in codes if code in registry and registry[code][0].shape is Shape.FLOW}
+    found |= set(
+        DataElement.objects.filter(
+            code__in=[c for c in codes if c not in registry],
+            time_aggregation="sum",
+            orgunit_aggregation="sum",
+        ).values_list("code", flat=True)
+    )
+    return found
 
 
 def _derive(
@@ -376,8 +431,9 @@ def _derive(
 
 
 def _base_values(
-    codes: list[str], targets: list[_Target], slots: list[Slot]
-) -> dict[tuple[str, int, int], Aggregate]:
+    codes: list[str], targets: list[_Target], slots: list[Slot], *, split_only: bool = False
+) -> tuple[dict[tuple[str, int, int], Aggregate], dict[tuple[str, int, int], Aggregate]]:
+    """Return each cell's value, and the part of it from entered values."""
     registry = source_of()
     records: dict[tuple[str, int, int], Aggregate] = {}
     wanted: dict[str, list[Measure]] = defaultdict(list)
@@ -387,7 +443,9 @@ def _base_values(
             source, measure = registry[code]
             wanted[source.name].append(measure)
             sources[source.name] = source
-    groupings = _groupings(targets)
+    groupings = _groupings(targets, split_only=split_only)
+    if split_only:  # only targets on today's tree have parts attributed by a split rule
+        groupings = [(grouping, members) for grouping, members in groupings if grouping.mapped]
     # People are counted from the records, the slowest reads: they go first.
     tasks = sorted(
         ((name, grouping, members) for name in wanted for grouping, members in groupings),
@@ -415,7 +473,7 @@ def _base_values(
         element = elements.get(key[0])
         how = element.orgunit_aggregation if element else OrgUnitAggregation.SUM
         values[key] = combine_origins(records.get(key), entered.get(key), how)
-    return values
+    return values, entered
 
 
 def _entered_values(

@@ -47,6 +47,7 @@ PEOPLE_GONE_INDEX = "analytics_peoplerollup_gone"  # the rows a removal left at 
 GRAINS = (("y", "year"), ("m", "month"), ("d", "day"))
 ANCHOR_SEGMENTS = (2, 3)  # "2008/02/" (a province), "2008/02/024/" (a district)
 COUNTRY_SEGMENTS = 1  # "2008/": the country, read as the sum of its provinces' rows
+OLD_TREE, NEW_TREE = "2008/", "2025/"  # the trees before and from 1/7/2025
 _installed: dict[str, bool] = {}
 
 
@@ -564,8 +565,34 @@ def _countries(paths: Sequence[str]) -> list[str]:
     return sorted({p for p in paths if p.count("/") == COUNTRY_SEGMENTS})
 
 
+def _with_old_countries(countries: Sequence[str]) -> list[str]:
+    # Today's country also counts the rows kept at the old tree's country unit.
+    return sorted({*countries, *(OLD_TREE for c in countries if c.startswith(NEW_TREE))})
+
+
 def _anchored(paths: Sequence[str]) -> bool:
-    return all(p.count("/") in (COUNTRY_SEGMENTS, *ANCHOR_SEGMENTS) for p in paths)
+    # Today's communes also count their predecessors' rows, which lie under other anchors and
+    # may be split: they are read from the records. Today's provinces took old ones whole.
+    return all(
+        p.count("/") in (COUNTRY_SEGMENTS, *ANCHOR_SEGMENTS)
+        and not (p.startswith(NEW_TREE) and p.count("/") > ANCHOR_SEGMENTS[0])
+        for p in paths
+    ) and (not any(p.startswith(NEW_TREE) for p in paths) or _provinces_whole())
+
+
+def _provinces_whole() -> bool:
+    """Return whether every old province went whole into one of today's (as in 2025)."""
+    from django.db.models import Count
+
+    from phongtrao.orgunits.models import Level, OrgUnitSuccession
+
+    return not (
+        OrgUnitSuccession.objects.filter(old__level=Level.PROVINCE)
+        .values("old_id")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .exists()
+    )
 
 
 def _nothing_at(countries: Sequence[str], table: str, unit_column: str) -> bool:
@@ -592,7 +619,7 @@ def rollup_usable(source: Source, paths: Sequence[str]) -> bool:
         and bool(paths)
         and _anchored(paths)
         and rollups_active()
-        and _nothing_at(_countries(paths), source.table, _unit_column(source))
+        and _nothing_at(_with_old_countries(_countries(paths)), source.table, _unit_column(source))
     )
 
 
@@ -602,7 +629,7 @@ def rollup_usable_for_values(paths: Sequence[str]) -> bool:
         bool(paths)
         and _anchored(paths)
         and rollups_active()
-        and _nothing_at(_countries(paths), _data_values_table(), "orgunit_id")
+        and _nothing_at(_with_old_countries(_countries(paths)), _data_values_table(), "orgunit_id")
     )
 
 
@@ -619,6 +646,15 @@ def _anchor_keys(paths: Sequence[str]) -> dict[str, str]:
 
         provinces = OrgUnit.objects.filter(parent__path__in=countries)
         keys.update(provinces.values_list("path", "parent__path"))
+    # Today's province also counts the old provinces that went into it (whole: `_anchored`).
+    today = {p: key for p, key in keys.items() if p.startswith(NEW_TREE)}
+    if today:
+        from phongtrao.orgunits.models import OrgUnitSuccession
+
+        for old, new in OrgUnitSuccession.objects.filter(new__path__in=list(today)).values_list(
+            "old__path", "new__path"
+        ):
+            keys[old] = today[new]
     return keys
 
 
@@ -850,9 +886,10 @@ def people_rollup_usable(source: Source, paths: Sequence[str], slots: Sequence[A
         and bool(paths)
         and bool(slots)
         and all(p.count("/") in ANCHOR_SEGMENTS for p in paths)
+        and _anchored(paths)
         and all(_whole_years(slot) is not None for slot in slots)
         and rollups_active()
-        and not (_reaches_over(slots) and _has_reversed(source, paths))
+        and not (_reaches_over(slots) and _has_reversed(source, list(_anchor_keys(paths))))
     )
 
 
@@ -890,7 +927,11 @@ def people_rollup_query(
     Several years or a union of units count each person once with DISTINCT.
     """
     idents = sorted({m.rollup_ident or "" for m in measures})
-    anchors = sorted(set(paths))
+    # Today's province also reads the old provinces that went into it (`_anchor_keys`); a
+    # person is then counted once over all of them.
+    keys = _anchor_keys(paths)
+    mapped = any(anchor != key for anchor, key in keys.items())
+    anchors = sorted(keys)
     years = [_whole_years(slot) for slot in slots]
     rows = ", ".join(["(%s, %s, %s)"] * len(slots))
     p_params = [value for idx, span in enumerate(years) if span for value in (idx, *span)]
@@ -901,7 +942,7 @@ def people_rollup_query(
     high = max(span[1] for span in years if span)
     counts: dict[tuple[str, int, str], int] = defaultdict(int)
     with read_connection().cursor() as cursor:
-        if not union and not _reaches_over(slots):
+        if not union and not mapped and not _reaches_over(slots):
             at_year: dict[int, list[int]] = defaultdict(list)
             for idx, span in enumerate(years):
                 if span:
@@ -929,8 +970,12 @@ def people_rollup_query(
             for anchor, idx, ident, count in cursor.fetchall():
                 counts[(anchor, idx, ident)] += int(count)
         else:
-            key = "%s" if union else "r.anchor"
-            key_params = [union_key] if union else []
+            key, key_params = "r.anchor", []
+            if union:
+                key, key_params = "%s", [union_key]
+            elif mapped:
+                key = "CASE r.anchor " + " ".join("WHEN %s THEN %s" for _ in anchors) + " END"
+                key_params = [value for anchor in anchors for value in (anchor, keys[anchor])]
             cursor.execute(
                 f"WITH p(idx, y0, y1) AS (VALUES {rows}) "  # noqa: S608
                 "SELECT k, idx, ident, COUNT(*) FROM ("

@@ -212,6 +212,7 @@ def indicator_figures(
         children = pivot_units(root=root, children=True)
         cells = pivot(indicators=known, units=[root, *children], periods=periods)
         values = {(c.indicator, c.org.pk, c.period): c.value for c in cells}
+        own = {(c.indicator, c.period): c for c in cells if c.org.pk == root.pk}
         origins = _origins(known, elements, root, periods)
         breakdowns = _breakdowns(known, elements, root, [Slot.of(p.start, p.end) for p in periods])
     for code in known:
@@ -224,6 +225,8 @@ def indicator_figures(
                 not_additive=isinstance(value, NotAdditive),
                 sources=counts.record_rows + counts.entered_rows,
                 origin=Origin(record_units=counts.record_units, entered_units=counts.entered_units),
+                attributed=_attributed(own[(code, period)].attributed),
+                not_comparable=own[(code, period)].not_comparable,
             )
             if figure.value is not None:
                 figure.by_child = {
@@ -234,6 +237,10 @@ def indicator_figures(
                 figure.breakdown = breakdowns.get((code, pi), {})
             figures[(code, pi)] = figure
     return figures
+
+
+def _attributed(value: Aggregate) -> Decimal | None:
+    return value if isinstance(value, Decimal) and value else None
 
 
 def indicator_figure(*, code: str, root: OrgUnit, start: date, end: date) -> Figure:

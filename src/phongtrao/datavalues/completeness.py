@@ -10,7 +10,8 @@ from datetime import date, datetime, timedelta
 from django.utils import timezone
 
 from phongtrao.catalog.models import DataSet
-from phongtrao.orgunits.models import Level, OrgUnit
+from phongtrao.orgunits.models import Hierarchy, Level, OrgUnit, OrgUnitSuccession
+from phongtrao.orgunits.selectors import succession_attribution
 
 from .models import Submission
 from .periods import Period
@@ -137,11 +138,18 @@ def completeness_reports(
         .valid_during(first, last)
         .order_by("path")
     )
+    # On today's units, the units that had to report at the time are their predecessors,
+    # each counted under the unit of today its values go to (`succession_attribution`).
+    placed = {unit.pk: unit.path for unit in units}
+    if root.hierarchy == Hierarchy.NEW:
+        olds = _predecessors_placed(root, dataset.entry_level, first, last)
+        units += [unit for unit, _path in olds]
+        placed |= {unit.pk: path for unit, path in olds}
     submitted = {
         (unit_id, start, end): at
         for unit_id, start, end, at in Submission.objects.filter(
             dataset=dataset,
-            orgunit__path__startswith=root.path,
+            orgunit_id__in=list(placed),
             period_start__gte=first,
             period_end__lte=last,
         ).values_list("orgunit_id", "period_start", "period_end", "submitted_at")
@@ -151,8 +159,8 @@ def completeness_reports(
     # Entry units directly under root (communes of a district) are counted on root's row.
     row_of = {
         unit.pk: root
-        if unit.path.count("/") <= root_depth + 1
-        else children["/".join(unit.path.rstrip("/").split("/")[: root_depth + 1]) + "/"]
+        if placed[unit.pk].count("/") <= root_depth + 1
+        else children["/".join(placed[unit.pk].rstrip("/").split("/")[: root_depth + 1]) + "/"]
         for unit in units
     }
     reports = []
@@ -226,13 +234,19 @@ def completeness_tallies(
     due = bisect_left(deadlines, today)  # periods [0, due) are past their deadline
     index = {(p.start, p.end): i for i, p in enumerate(ordered)}
     first, last = starts[0], max(ends)
-    units = (
+    units = list(
         OrgUnit.objects.descendants_of(root, include_self=True)
         .filter(level=dataset.entry_level)
         .valid_during(first, last)
         .order_by("path")
         .values_list("pk", "path", "valid_from", "valid_to")
     )
+    predecessors = root.hierarchy == Hierarchy.NEW
+    if predecessors:
+        # As completeness_reports: the units that had to report at the time, each under the unit
+        # of today its values go to.
+        olds = _predecessors_placed(root, dataset.entry_level, first, last)
+        units += [(u.pk, path, u.valid_from, u.valid_to) for u, path in olds]
     children = {c.path: c for c in OrgUnit.objects.filter(parent=root)}
     root_depth = len(root.path.rstrip("/").split("/"))
     tallies: dict[str, CompletenessTally] = {}
@@ -256,12 +270,14 @@ def completeness_tallies(
         tally.not_due += high - low - past
         spans[pk] = (tally, low, high)
     submissions = Submission.objects.filter(
-        dataset=dataset,
-        orgunit__path__startswith=root.path,
-        period_start__gte=first,
-        period_end__lte=last,
-    ).values_list("orgunit_id", "period_start", "period_end", "submitted_at")
-    for unit_id, start, end, at in submissions.iterator(chunk_size=10_000):
+        dataset=dataset, period_start__gte=first, period_end__lte=last
+    )
+    if predecessors:
+        submissions = submissions.filter(orgunit_id__in=list(spans))
+    else:
+        submissions = submissions.filter(orgunit__path__startswith=root.path)
+    rows = submissions.values_list("orgunit_id", "period_start", "period_end", "submitted_at")
+    for unit_id, start, end, at in rows.iterator(chunk_size=10_000):
         span = spans.get(unit_id)
         i = index.get((start, end))
         if span is None or i is None or not span[1] <= i < span[2]:
@@ -291,3 +307,31 @@ def _tallies_from_reports(
             tally.missing += row.count(Status.MISSING)
             tally.not_due += row.count(Status.NOT_DUE)
     return list(tallies.values())
+
+
+def _predecessors_placed(
+    root: OrgUnit, level: str, first: date, last: date
+) -> list[tuple[OrgUnit, str]]:
+    """Return the old units at level that became (part of) units under root, valid in the
+    range, each with the path of the unit of today that takes (the most of) its values."""
+    old_ids = set(
+        OrgUnitSuccession.objects.filter(new__path__startswith=root.path).values_list(
+            "old_id", flat=True
+        )
+    )
+    goes = {
+        old_id: max(found, key=lambda a: (a.weight, -a.new_id)).new_id
+        for old_id, found in succession_attribution(old_ids=old_ids).items()
+        if found
+    }
+    paths = dict(
+        OrgUnit.objects.filter(pk__in=set(goes.values()), path__startswith=root.path).values_list(
+            "pk", "path"
+        )
+    )
+    olds = (
+        OrgUnit.objects.filter(pk__in=[o for o, n in goes.items() if n in paths], level=level)
+        .valid_during(first, last)
+        .order_by("path")
+    )
+    return [(unit, paths[goes[unit.pk]]) for unit in olds]

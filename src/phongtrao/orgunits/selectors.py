@@ -15,9 +15,23 @@ from phongtrao.core.errors import InvalidInput, NotFound
 from phongtrao.core.numbers import format_vi_number
 from phongtrao.core.text import search_key
 
-from .models import Hierarchy, Level, OrgUnit, OrgUnitQuerySet, OrgUnitSuccession
+from .models import (
+    OFFICIAL_HIERARCHIES,
+    Hierarchy,
+    Level,
+    OrgUnit,
+    OrgUnitQuerySet,
+    OrgUnitSuccession,
+)
+from .sources import NEW_TREE_VALID_FROM
 
 MSG_UNIT_NOT_FOUND = "Không tìm thấy đơn vị hành chính."
+MSG_NO_COUNTERPART = "{name} không có đơn vị tương ứng trong phiên bản cây đơn vị đã chọn."
+MSG_SEVERAL_PREDECESSORS = (
+    "{name} được hợp thành từ nhiều đơn vị trước 01/7/2025: hãy chọn một đơn vị cũ "
+    "để xem số liệu theo đơn vị tại thời điểm đó."
+)
+OFFICIAL = {h.value for h in OFFICIAL_HIERARCHIES}
 
 
 def orgunit_get_for_user(*, user: User, pk: int, action: Action = Action.VIEW_AGGREGATE) -> OrgUnit:
@@ -65,16 +79,37 @@ def orgunit_search(
     return qs.select_related("parent").order_by("depth", "hierarchy", "path")[:limit]
 
 
-def orgunit_resolve(
-    *, code: str, start: date | None = None, end: date | None = None, hierarchy: str | None = None
-) -> OrgUnit:
-    """Resolve a code among units valid in [start, end]: codes repeat between hierarchies."""
+def hierarchy_default(end: date | None) -> str | None:
+    """Return the tree a question is answered on by default: today's units ("as it is") when
+    the range reaches past 1/7/2025, else the units valid at the time ("as it was")."""
+    if end is None:
+        return None
+    return Hierarchy.NEW if end >= NEW_TREE_VALID_FROM else Hierarchy.OLD
+
+
+def _resolve_in(
+    code: str, start: date | None, end: date | None, hierarchy: str | None
+) -> list[OrgUnit]:
     qs = OrgUnit.objects.filter(code=code)
     if hierarchy:
         qs = qs.filter(hierarchy=hierarchy)
-    if start or end:
+    # Today's units answer for the whole history (their predecessors' figures included); the
+    # units of other trees only for the time they were valid.
+    if (start or end) and hierarchy != Hierarchy.NEW:
         qs = qs.valid_during(start or date.min, end or date.max)
-    units = list(qs[:2])
+    return list(qs[:2])
+
+
+def orgunit_resolve(
+    *, code: str, start: date | None = None, end: date | None = None, hierarchy: str | None = None
+) -> OrgUnit:
+    """Resolve a code on a tree: the one asked, else the range's default (`hierarchy_default`).
+
+    Codes repeat between trees; a code missing from the default tree is looked for in others.
+    """
+    units = _resolve_in(code, start, end, hierarchy or hierarchy_default(end))
+    if not units and not hierarchy:
+        units = _resolve_in(code, start, end, None)
     if not units:
         raise NotFound(f"Không có đơn vị mã «{code}» trong khoảng thời gian đã chọn.")
     if len(units) > 1:
@@ -83,6 +118,33 @@ def orgunit_resolve(
             "hãy chọn khoảng thời gian hoặc phiên bản (--hierarchy 2008|2025)."
         )
     return units[0]
+
+
+def orgunit_on_tree(*, unit: OrgUnit, hierarchy: str | None) -> OrgUnit:
+    """Return the unit to answer on for the tree asked: the unit itself, or its counterpart.
+
+    An old unit asked "as it is" is answered on the unit it became (whole, or its seat's for a
+    split one; an abolished district on its province's); a unit of today asked "as it was" on
+    its only predecessor (several predecessors: the question needs one of them chosen).
+    """
+    if not hierarchy or unit.hierarchy == hierarchy or unit.hierarchy not in OFFICIAL:
+        return unit
+    if hierarchy == Hierarchy.NEW:
+        old = unit
+        if unit.level == Level.DISTRICT and unit.parent_id is not None:
+            old = OrgUnit.objects.get(pk=unit.parent_id)
+        found = succession_attribution(old_ids=[old.pk]).get(old.pk)
+        if found:
+            return OrgUnit.objects.get(pk=found[0].new_id)
+        raise NotFound(MSG_NO_COUNTERPART.format(name=unit.name))
+    predecessors = list(
+        OrgUnit.objects.filter(successors__new=unit, hierarchy=hierarchy).order_by("code")[:2]
+    )
+    if len(predecessors) == 1:
+        return predecessors[0]
+    if not predecessors:
+        raise NotFound(MSG_NO_COUNTERPART.format(name=unit.name))
+    raise InvalidInput(MSG_SEVERAL_PREDECESSORS.format(name=unit.name))
 
 
 def orgunit_stats() -> dict[str, dict[str, int]]:

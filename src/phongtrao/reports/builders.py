@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from phongtrao.analytics.figures import Figure, Origin
+from phongtrao.analytics.pivots import ATTRIBUTION_NOTE
 from phongtrao.analytics.query import pivot
 from phongtrao.analytics.selectors import indicator_figures
 from phongtrao.catalog.indicators import (
@@ -25,7 +26,7 @@ from phongtrao.core.replicas import reading_replica
 from phongtrao.datavalues.completeness import completeness_tallies
 from phongtrao.datavalues.periods import Period, PeriodKind, periods_between
 from phongtrao.datavalues.validation import validation_run
-from phongtrao.orgunits.models import Level, OrgUnit
+from phongtrao.orgunits.models import Hierarchy, Level, OrgUnit
 from phongtrao.registries import models as rm
 
 from .review import (
@@ -165,6 +166,8 @@ def _figure(raw: Figure, elements: dict[str, DataElement]) -> FigureData:
         sources=raw.sources,
         not_additive=raw.not_additive,
         origin=raw.origin,
+        attributed=raw.attributed,
+        not_comparable=raw.not_comparable,
     )
 
 
@@ -193,11 +196,12 @@ def _children(root: OrgUnit, start: date, end: date, figures: dict[str, FigureDa
     """Return the children valid during the range, and any other child holding a figure."""
     with_data = {code for f in figures.values() for code in f.by_child}
     found = []
-    valid = set(
-        OrgUnit.objects.filter(parent=root).valid_during(start, end).values_list("pk", flat=True)
-    )
+    valid = OrgUnit.objects.filter(parent=root)
+    if root.hierarchy != Hierarchy.NEW:  # today's units answer for the whole history
+        valid = valid.valid_during(start, end)
+    valid_ids = set(valid.values_list("pk", flat=True))
     for unit in OrgUnit.objects.filter(parent=root).order_by("code"):
-        if unit.pk in valid or unit.code in with_data:
+        if unit.pk in valid_ids or unit.code in with_data:
             found.append(Child(unit.pk, unit.code, unit.name))
     return found
 
@@ -361,6 +365,25 @@ def review_json(review: Review) -> dict[str, Any]:
         },
         "quality": _quality_json(review.quality),
         "narrative": review_narrative(review).text,
+        **_attribution_json(review),
+    }
+
+
+def _attribution_json(review: Review) -> dict[str, Any]:
+    """On today's units: which figures were attributed by a split rule, and how much."""
+    if review.org.hierarchy != Hierarchy.NEW:
+        return {}
+    return {
+        "attribution_note": ATTRIBUTION_NOTE,
+        "attributed": {
+            code: {
+                "value": json_number(f.attributed),
+                "share": json_number(f.attributed_percent),
+            }
+            for code, f in review.figures.items()
+            if f.attributed is not None
+        },
+        "not_comparable": sorted(code for code, f in review.figures.items() if f.not_comparable),
     }
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from phongtrao.analytics.pivots import ATTRIBUTION_NOTE_VI
 from phongtrao.catalog.indicators import AWARD_PHRASES, BY_CODE, INDICATORS
 from phongtrao.core.numbers import format_vi_number
 
@@ -439,6 +440,36 @@ def _nothing(review: Review) -> Paragraph:
     return Paragraph([f"{span}, chưa có số liệu nào về {what} {review.org.where_vi}."])
 
 
+ATTRIBUTION_TITLE = "Ghi chú về đơn vị hành chính"
+
+
+def _attribution(review: Review) -> list[Part]:
+    """On today's units: the rules, and the figures attributed by a split rule with their share."""
+    if review.org.hierarchy != "2025":
+        return []
+    attributed = [f for f in review.figures.values() if f.attributed is not None]
+    apart = [f for f in review.figures.values() if f.not_comparable]
+    if not attributed and not apart:
+        return []
+    parts: list[Part] = [
+        "Số liệu được tổng hợp theo đơn vị hành chính hiện nay (từ 01/7/2025). "
+        f"{ATTRIBUTION_NOTE_VI}"
+    ]
+    if attributed:
+        items = []
+        for f in attributed:
+            share = f.attributed_percent
+            weight = f" ({format_vi_number(share, decimals=1)}%)" if share is not None else ""
+            items.append(f"{f.short_name or f.name}: {number_vi(f.attributed)}{weight}")  # type: ignore[arg-type]
+        parts.append(" Phần số liệu phân bổ theo quy tắc chia tách: " + "; ".join(items) + ".")
+    if apart:
+        names = ", ".join(f.short_name or f.name for f in apart)
+        parts.append(
+            f" Không so sánh được (chỉ có số liệu nhập trên đơn vị cũ bị chia tách): {names}."
+        )
+    return parts
+
+
 def review_narrative(review: Review) -> Narrative:
     """Return the review's Vietnamese text: only sections with data, each figure as a Fig."""
     sections = []
@@ -446,6 +477,9 @@ def review_narrative(review: Review) -> Narrative:
         parts = write(review)
         if parts:
             sections.append(Section(key, title, [Paragraph(parts)]))
+    note = _attribution(review)
+    if note and sections:
+        sections.append(Section("attribution", ATTRIBUTION_TITLE, [Paragraph(note)]))
     intro = [_intro(review) if sections else _nothing(review)]
     return Narrative(
         title=review_title(review),

@@ -95,6 +95,15 @@ class FigureData:
     sources: int = 0
     not_additive: bool = False
     origin: Origin = field(default_factory=Origin)  # as the analytics engine reports it
+    attributed: Decimal | None = None  # on today's units: the part attributed by a split rule
+    not_comparable: bool = False
+
+    @property
+    def attributed_percent(self) -> Decimal | None:
+        """Return the attributed part's weight in the figure, in percent (one decimal)."""
+        if self.attributed is None or not self.value:
+            return None
+        return (self.attributed / self.value * 100).quantize(Decimal("0.1"))
 
     @property
     def origin_vi(self) -> str:

@@ -10,6 +10,7 @@ from django import template
 from django.utils.safestring import mark_safe
 
 from phongtrao.analytics.aggregate import NotAdditive
+from phongtrao.analytics.pivots import attribution_vi
 from phongtrao.core.numbers import format_vi_number
 
 register = template.Library()
@@ -72,19 +73,16 @@ def pivot_body(grid: Any) -> str:
     for row in grid.rows:
         header = row.header
         parts.append(f'<tr><th title="{escape(header.detail)}">{escape(header.label)}</th>')
-        parts += [_cell_html(cell.value, cell.error) for cell in row.cells]
+        parts += [_item_html(cell) for cell in row.cells]
         if row.total:
-            parts.append(_cell_html(row.total.value, row.total.error, "total"))
+            parts.append(_item_html(row.total, "total"))
         parts.append("</tr>\n")
     parts.append("</tbody>")
     if grid.column_totals and grid.column_totals[0]:
         parts.append("<tfoot><tr><th>Tổng</th>")
-        parts += [
-            _cell_html(t.value if t else None, t.error if t else "", "total")
-            for t in grid.column_totals
-        ]
+        parts += [_item_html(t, "total") for t in grid.column_totals]
         if grid.corner:
-            parts.append(_cell_html(grid.corner.value, grid.corner.error, "total"))
+            parts.append(_item_html(grid.corner, "total"))
         parts.append("</tr></tfoot>")
     return mark_safe("".join(parts))  # noqa: S308 - every part escaped
 
@@ -109,3 +107,17 @@ def indicator_choices(groups: dict[str, list[dict[str, Any]]], chosen: list[str]
             )
         parts.append("\n</details>\n")
     return mark_safe("".join(parts))  # noqa: S308 - every part escaped
+
+
+def _item_html(item: Any, extra: str = "") -> str:
+    """Return a pivot cell or total: marked «*» when part of it was attributed by a split rule
+    or it is not comparable (on today's units), the note in its title."""
+    if item is None:
+        return _cell_html(None, "", extra)
+    note = attribution_vi(item)
+    if not note or item.error or not isinstance(item.value, Decimal):
+        return _cell_html(item.value, item.error, extra)
+    return (
+        f'<td class="num attributed {escape(extra)}" title="{escape(note)}">'
+        f"{format_vi_number(item.value)}<sup>*</sup></td>"
+    )

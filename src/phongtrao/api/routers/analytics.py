@@ -7,6 +7,8 @@ month by month, asked for a year). A unit outside the user's scope answers 404.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 
@@ -30,7 +32,9 @@ class PivotQuery(Schema):
     indicators: str
     org: str = ""
     org_id: int | None = None
-    hierarchy: str | None = None
+    # "2025": today's units ("as it is"), "2008": the units valid at the time ("as it was");
+    # unset: today's when the periods reach past 1/7/2025.
+    hierarchy: Literal["2008", "2025"] | None = None
     children: bool = False
     level: str | None = None
     periods: str
@@ -42,6 +46,11 @@ class RowOut(Schema):
     org: str
     period: str
     value: int | float | str | None
+    # On today's units: the part attributed by a split rule, its weight in percent, and a
+    # stock or distinct count from entered values of a split unit (not comparable).
+    attributed: int | float | str | None = None
+    attributed_share: float | int | None = None
+    not_comparable: bool = False
 
 
 class TotalOut(Schema):
@@ -49,6 +58,9 @@ class TotalOut(Schema):
     org: str | None  # null: all the units together
     period: str | None  # null: all the periods together
     value: int | float | str | None
+    attributed: int | float | str | None = None
+    attributed_share: float | int | None = None
+    not_comparable: bool = False
 
 
 class ErrorOut(Schema):
@@ -62,6 +74,8 @@ class PivotOut(Schema):
     rows: list[RowOut]
     totals: list[TotalOut] = []
     errors: list[ErrorOut] = []
+    hierarchy: str | None = None  # "2025" when the table is on today's units
+    attribution: str | None = None  # the rules of attribution, when on today's units
 
 
 class IndicatorOut(Schema):

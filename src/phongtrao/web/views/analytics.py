@@ -12,10 +12,12 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from phongtrao.accounts.permissions import Action, AnyUser, scope_paths
-from phongtrao.analytics.dashboard import dashboard_build
+from phongtrao.accounts.permissions import Action, AnyUser, scope_paths, user_can
+from phongtrao.analytics.dashboard import dashboard_build, dashboard_unit
 from phongtrao.analytics.pivots import (
+    ATTRIBUTION_NOTE_VI,
     DIMENSIONS,
+    HIERARCHY_CHOICES,
     PivotRequest,
     period_options_text,
     pivot_chart_png,
@@ -184,7 +186,7 @@ def show_pivot(request: HttpRequest) -> HttpResponse:
         "indicator_groups": groups,
         "period_kinds": PERIOD_KINDS,
         "levels": Level.choices,
-        "hierarchies": Hierarchy.choices,
+        "hierarchies": HIERARCHY_CHOICES,
         "dimensions": DIMENSIONS,
         "units_offered": _units_to_offer(request.user),
         "years": list(range(timezone.localdate().year + 1, FIRST_YEAR - 1, -1)),
@@ -205,6 +207,8 @@ def show_pivot(request: HttpRequest) -> HttpResponse:
     context.update(
         table=table,
         grids=grids,
+        as_it_is=any(u.hierarchy == Hierarchy.NEW for u in table.units),
+        attribution_note=ATTRIBUTION_NOTE_VI,
         root=table.units[0].parent if state["scope"] == "children" and table.units else None,
         chart_indicator=chart,
         line_url=link("analytics:chart", "line", chart=chart.code),
@@ -279,12 +283,32 @@ def show_dashboard(request: HttpRequest) -> HttpResponse:
         raise Http404("Tài khoản chưa được giao đơn vị nào.")
     today = timezone.localdate()
     year = _year(request.GET.get("year"), today.year)
+    # An abolished unit is never shown for a year after its end: its successor is, if seen.
+    shown, notice = dashboard_unit(
+        unit=unit,
+        year=year,
+        may_view=lambda u: user_can(request.user, Action.VIEW_AGGREGATE, u),
+    )
+    if shown is None:
+        return render(
+            request,
+            "web/analytics/dashboard_gone.html",
+            {
+                "unit": unit,
+                "roots": roots,
+                "year": year,
+                "years": list(range(today.year, FIRST_YEAR - 1, -1)),
+                "notice": notice,
+            },
+        )
+    unit = shown
     rank_code = request.GET.get("rank") or None
+    shown_unit = unit
     # Computed once per data version (core/dataversion.py): an edit shows on the next request.
     board = cached(
         "dashboard",
-        (unit.pk, year, today, rank_code),
-        lambda: dashboard_build(unit=unit, year=year, today=today, rank_code=rank_code),
+        (shown_unit.pk, year, today, rank_code),
+        lambda: dashboard_build(unit=shown_unit, year=year, today=today, rank_code=rank_code),
         replica=True,
     )
     pivot_query = urlencode(
@@ -301,5 +325,6 @@ def show_dashboard(request: HttpRequest) -> HttpResponse:
             "year": year,
             "years": list(range(today.year, FIRST_YEAR - 1, -1)),
             "pivot_url": reverse("analytics:pivot") + "?" + pivot_query,
+            "notice": notice,
         },
     )

@@ -12,17 +12,25 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from phongtrao.accounts.permissions import Action, AnyUser, orgunits_where, user_can
+from phongtrao.analytics.pivots import HIERARCHY_CHOICES
 from phongtrao.catalog.selectors import element_get
+from phongtrao.core.errors import InvalidInput, NotFound
 from phongtrao.core.numbers import format_vi_number
 from phongtrao.datavalues.selectors import datavalues_under_for_user
 from phongtrao.orgunits.models import Hierarchy, OrgUnit
-from phongtrao.orgunits.selectors import MSG_UNIT_NOT_FOUND, orgunit_get_for_user
+from phongtrao.orgunits.selectors import (
+    MSG_UNIT_NOT_FOUND,
+    hierarchy_default,
+    orgunit_get_for_user,
+    orgunit_on_tree,
+)
 from phongtrao.reports.builders import review_build
 from phongtrao.reports.drilldown import review_links
 from phongtrao.reports.render import CONTENT_TYPES, FORMATS, review_render
@@ -58,6 +66,13 @@ class ReviewForm(forms.Form):
     den_ngay = forms.DateField(
         label="Đến ngày", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
+    phien_ban = forms.ChoiceField(
+        label="Theo đơn vị",
+        choices=[("", "Tự chọn theo kỳ"), *HIERARCHY_CHOICES],
+        required=False,
+        help_text="Đơn vị hiện nay (gồm số liệu của các đơn vị cũ hợp thành) hoặc đơn vị tại "
+        "thời điểm đó; mặc định đơn vị hiện nay khi kỳ kéo dài qua 01/7/2025.",
+    )
     dinh_dang = forms.ChoiceField(
         label="Định dạng",
         # HTML first: a form sent without a format shows the review rather than downloading.
@@ -88,18 +103,33 @@ class ReviewForm(forms.Form):
             return data
         parts = [part.strip() for part in text.split("·")]
         code = parts[0]
-        # Codes repeat between the old and the new tree: resolve among units valid in the range.
-        candidates = self.units.filter(code=code).valid_during(start, end)
+        # Codes repeat between the old and the new tree: today's units answer for the whole
+        # history, the old ones for the range they were valid in.
+        tree = data.get("phien_ban") or None
+        candidates = self.units.filter(code=code).filter(
+            Q(hierarchy=Hierarchy.NEW) | Q(pk__in=self.units.valid_during(start, end))
+        )
         if len(parts) > 1 and parts[-1] in Hierarchy.values:
             candidates = candidates.filter(hierarchy=parts[-1])
         found = list(candidates[:2])
+        if len(found) > 1:
+            found = [u for u in found if u.hierarchy == (tree or hierarchy_default(end))]
         if not found:
             # Missing or out of scope look the same.
             self.unit_missing = True
             raise ValidationError(MSG_UNIT_NOT_FOUND)
         if len(found) > 1:
             raise ValidationError(MSG_UNIT_AMBIGUOUS.format(code=code))
-        data["unit"] = found[0]
+        unit = found[0]
+        if tree:
+            try:
+                unit = orgunit_on_tree(unit=unit, hierarchy=tree)
+            except (InvalidInput, NotFound) as error:
+                raise ValidationError(error.message) from error
+            if not self.units.filter(pk=unit.pk).exists():
+                self.unit_missing = True
+                raise ValidationError(MSG_UNIT_NOT_FOUND)
+        data["unit"] = unit
         return data
 
 
