@@ -25,6 +25,15 @@ def test_every_worker_copies_the_same_postgresql_template(monkeypatch):
     assert names == {"test_someone_db_tpl_base_0123456789abcdef"}
 
 
+def test_every_template_name_fits_postgresql(monkeypatch):
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw1")
+    monkeypatch.setitem(connection.settings_dict, "NAME", f"test_{'x' * 58}_gw1")  # 63
+    store = template_db._PostgresStore("0123456789abcdef")
+    names = {store._template(world) for world in [template_db.BASE, *template_db.WORLDS]}
+    assert len(names) == 1 + len(template_db.WORLDS)
+    assert all(len(name) <= 63 for name in names)  # PostgreSQL's limit for a name
+
+
 def test_without_workers_the_template_follows_the_database_name(monkeypatch):
     monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
     monkeypatch.setitem(connection.settings_dict, "NAME", "test_other_db")
