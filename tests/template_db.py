@@ -155,12 +155,14 @@ class _SQLiteStore:
 class _PostgresStore:
     """Templates as databases; the test database is dropped and created from one."""
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, test_db: str | None = None) -> None:
         self.key = key
+        self.test_name = test_db
 
     @property
     def _test_db(self) -> str:
-        return connection.settings_dict["NAME"]
+        # Before the connection is pointed at the test database (setup_base), its name is given.
+        return self.test_name or connection.settings_dict["NAME"]
 
     def _template(self, name: str) -> str:
         # One template for all xdist workers: test_x_gw0 and test_x_gw1 both copy test_x_tpl_*.
@@ -251,14 +253,14 @@ class _NoStore:
         return None
 
 
-def store() -> _SQLiteStore | _PostgresStore | _NoStore:
-    """Return where templates are kept for the current test database."""
+def store(test_db: str | None = None) -> _SQLiteStore | _PostgresStore | _NoStore:
+    """Return where templates are kept for the test database (test_db, else the current one)."""
     if not cache_enabled():
         return _NoStore()
     if connection.vendor == "sqlite":
         return _SQLiteStore(cache_key())
     if connection.vendor == "postgresql":
-        return _PostgresStore(cache_key())
+        return _PostgresStore(cache_key(), test_db)
     return _NoStore()
 
 
@@ -351,7 +353,9 @@ def setup_base(verbosity: int) -> list[tuple[Any, str, bool]]:
     """
     from django.test.utils import setup_databases
 
-    kept = store()
+    # The connection still names the project's database: the templates follow the test one's
+    # name (a template looked up under the other name would never be found on PostgreSQL).
+    kept = store(connection.creation._get_test_db_name())
     with _locked(kept.lock_name(BASE)):
         if kept.exists(BASE):
             entry = _use_test_name()
