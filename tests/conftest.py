@@ -1,12 +1,17 @@
-"""Shared worlds for the tests: the real hierarchy and catalog, and the demo province.
+"""Shared worlds for the tests: a small world, the whole country, and the demo province.
 
-Both are built once per run (and kept between runs, see template_db.py); every test runs in a
-transaction rolled back around them. The demo province fills Hà Giang, where most worlds below
-live, so the tests that use `demo` run last, after every test that expects Hà Giang empty.
+Every test that uses the database runs in the small world unless it asks for another: two old
+provinces of the official hierarchy (Hà Giang 02, Tuyên Quang 08), their 2025 successor, the
+country units and the shipped catalog (template_db.py). A test that checks the whole country
+(its loading, searches across it) asks for the `national` fixture, the demo's tests for `demo`.
+Each world is built once per run (and kept between runs, see template_db.py); every test runs
+in a transaction rolled back around it. Once a world is copied in it stays until the next one,
+so the tests run in this order: without a database, in the small world, in the whole country,
+in the demo (which fills Hà Giang, where most of the small world's tests live).
 
 `make test` runs the tests on two pytest-xdist workers with `--dist load`, which hands each
-worker its tests in the collection order below: a worker never gets a test without the demo
-after one with it (a check below fails the test if it ever did).
+worker its tests in the collection order below: a worker never gets a test of an earlier world
+after one of a later (a check below fails the test if it ever did).
 """
 
 from __future__ import annotations
@@ -21,24 +26,29 @@ from phongtrao.orgunits.models import Hierarchy, Level, OrgUnit
 from . import template_db
 from .factories import make_user
 
-_DEMO_LOADED = False
+# The worlds in the order the tests meet them; the one in this process's test database.
+WORLD_ORDER = ("small", "national", "demo")
+_world = "small"
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(
     request, django_test_environment, django_db_blocker, django_db_modify_db_settings
 ):
-    """Make the test database the base world: the official hierarchy and shipped catalog.
+    """Make the test database the small world: two provinces and the shipped catalog.
 
-    Replaces pytest-django's fixture: a kept base is copied in without running the migrations.
-    Under xdist, a worker that finds no kept demo builds it first while the others run tests.
+    Replaces pytest-django's fixture: a kept world is copied in without running the migrations.
+    Under xdist, a worker that finds no kept whole country or demo builds it first while the
+    others run tests.
     """
     verbosity = request.config.option.verbose
     with django_db_blocker.unblock():
         old_config = template_db.setup_base(verbosity)
         workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-        if workers > 1 and any("demo" in _fixtures(item) for item in request.session.items):
-            template_db.prebuild("demo", template_db.build_demo)
+        if workers > 1:
+            for name in ("national", "demo"):
+                if any(name in _fixtures(item) for item in request.session.items):
+                    template_db.prebuild(name)
     yield
     with django_db_blocker.unblock():
         try:
@@ -47,15 +57,29 @@ def django_db_setup(
             request.node.warn(pytest.PytestWarning(f"Could not drop the test database: {exc!r}"))
 
 
+def _enter(name: str, django_db_blocker) -> dict:
+    global _world
+    _world = name
+    with django_db_blocker.unblock():
+        return template_db.ensure(name)
+
+
+@pytest.fixture(scope="session")
+def national(django_db_setup, django_db_blocker) -> None:
+    """The whole country: both official trees, for the tests that need more than two provinces.
+
+    Use it as an argument or with `pytestmark = pytest.mark.usefixtures("national")`.
+    """
+    _enter("national", django_db_blocker)
+
+
 @pytest.fixture(scope="session")
 def demo(django_db_setup, django_db_blocker):
-    """The demo province (Hà Giang), loaded once per run, for the tests that run last."""
+    """The demo province (Hà Giang) in the small world, loaded once per run, for the last tests."""
     from phongtrao.demo.services import DemoResult
 
-    global _DEMO_LOADED
-    _DEMO_LOADED = True
+    meta = _enter("demo", django_db_blocker)
     with django_db_blocker.unblock():
-        meta = template_db.ensure("demo", template_db.build_demo)
         province = OrgUnit.objects.get(
             hierarchy=Hierarchy.OLD, code=meta["province_code"], level=Level.PROVINCE
         )
@@ -74,14 +98,20 @@ def _uses_db(item: pytest.Item) -> bool:
     )
 
 
+def _world_of(item: pytest.Item) -> str:
+    fixtures = _fixtures(item)
+    return next((w for w in reversed(WORLD_ORDER) if w in fixtures), "small")
+
+
 def pytest_collection_modifyitems(config, items):
-    # Stable: each group keeps its order. Once the demo is in, it stays until the run ends, so
-    # its tests come last; tests without a database come first, so that a worker can run them
-    # while another builds the base. Within each group the slow tests go first: a long test
-    # started last would keep one worker busy while the other waits.
+    # Stable: each group keeps its order. A world once copied in stays until the next one, so
+    # the tests come world by world (small, national, demo); tests without a database come
+    # first, so that a worker can run them while another builds a world. Within each group the
+    # slow tests go first: a long test started last would keep one worker busy while the other
+    # waits.
     items.sort(
         key=lambda item: (
-            "demo" in _fixtures(item),
+            WORLD_ORDER.index(_world_of(item)),
             _uses_db(item),
             item.get_closest_marker("slow") is None,
         )
@@ -89,10 +119,11 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_runtest_setup(item):
-    if _DEMO_LOADED and "demo" not in _fixtures(item) and _uses_db(item):
+    wanted = _world_of(item)
+    if _uses_db(item) and WORLD_ORDER.index(wanted) < WORLD_ORDER.index(_world):
         pytest.fail(
-            "the demo is loaded in this process and this test expects Hà Giang empty: "
-            "run the tests in the collection order (xdist: --dist load)"
+            f"the {_world} world is loaded in this process and this test expects the {wanted} "
+            "one: run the tests in the collection order (xdist: --dist load)"
         )
 
 

@@ -1,17 +1,27 @@
-"""Test databases built once and kept as templates: the base world and the demo province.
+"""Test databases built once and kept as templates: the worlds the tests run in.
 
-The base is the official hierarchy and the shipped catalog; "demo" adds the Hà Giang demo
-province to it. Each is built the first time a run needs it and kept for later runs under
-var/test-cache/ (SQLite: a file copied in and out with the backup API) or as a PostgreSQL
-template database (CREATE DATABASE ... TEMPLATE), named by a hash of everything that could
-change its rows: every file of src/ but templates and static files, the installed packages that
-feed the tree, the field key that encrypts national IDs, this module. A missing or stale
-template is rebuilt, so a clean clone (CI) works cold; PHONGTRAO_TEST_CACHE=0 turns keeping off.
+"small" is the default world: two old provinces of the official tree (Hà Giang 02, Tuyên Quang
+08) with their districts and communes, their 2025 successor (the new Tuyên Quang 08), the
+country units, the successions between them and the shipped catalog, loaded from the same
+official source as the whole country (orgunits_load(provinces=...)): 477 units and 338
+successions.
+"national" adds the rest of both official trees (about 13.000 units, 10.600 successions), for
+the tests that check the loading of the whole country or search across it (the `national`
+fixture, tests/conftest.py); "demo" adds the Hà Giang demo province to the small world.
+
+Each is built the first time a run needs it and kept for later runs under var/test-cache/
+(SQLite: a file copied in and out with the backup API) or as a PostgreSQL template database
+(CREATE DATABASE ... TEMPLATE, named `<test database>_tpl_<world>_<key>`, the test database's
+name cut to 30 characters: test_NAME_db_tpl_national_0123456789abcdef), named by a hash of
+everything that could change its rows: every file of src/ but templates and static files, the
+installed packages that feed the tree, the field key that encrypts national IDs, this module.
+A missing or stale template is rebuilt, so a clean clone (CI) works cold;
+PHONGTRAO_TEST_CACHE=0 turns keeping off.
 
 With pytest-xdist every worker has its own test database (pytest-django adds `_gw0`, `_gw1`... to
 the name; SQLite's is in memory) and shares the templates: a file lock in var/test-cache/ lets
 one worker build a template while the others wait for it, then each copies it in. When a kept
-base exists the test database is made from it directly, without running the migrations.
+small world exists the test database is made from it directly, without running the migrations.
 """
 
 from __future__ import annotations
@@ -145,18 +155,22 @@ class _SQLiteStore:
 class _PostgresStore:
     """Templates as databases; the test database is dropped and created from one."""
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, test_db: str | None = None) -> None:
         self.key = key
+        self.test_name = test_db
 
     @property
     def _test_db(self) -> str:
-        return connection.settings_dict["NAME"]
+        # Before the connection is pointed at the test database (setup_base), its name is given.
+        return self.test_name or connection.settings_dict["NAME"]
 
     def _template(self, name: str) -> str:
         # One template for all xdist workers: test_x_gw0 and test_x_gw1 both copy test_x_tpl_*.
         worker = os.environ.get("PYTEST_XDIST_WORKER")
         shared = self._test_db.removesuffix(f"_{worker}") if worker else self._test_db
-        return f"{shared[:36]}_tpl_{name}_{self.key}"
+        # At most 30 + 5 + 8 ("national") + 1 + 16 = 60 characters: PostgreSQL cuts a name
+        # longer than 63 silently, and the template would never be found again.
+        return f"{shared[:30]}_tpl_{name}_{self.key}"
 
     def lock_name(self, name: str) -> str:
         return f"pg-{self._template(name)}"
@@ -239,29 +253,41 @@ class _NoStore:
         return None
 
 
-def store() -> _SQLiteStore | _PostgresStore | _NoStore:
-    """Return where templates are kept for the current test database."""
+def store(test_db: str | None = None) -> _SQLiteStore | _PostgresStore | _NoStore:
+    """Return where templates are kept for the test database (test_db, else the current one)."""
     if not cache_enabled():
         return _NoStore()
     if connection.vendor == "sqlite":
         return _SQLiteStore(cache_key())
     if connection.vendor == "postgresql":
-        return _PostgresStore(cache_key())
+        return _PostgresStore(cache_key(), test_db)
     return _NoStore()
 
 
-def build_base() -> dict[str, Any]:
-    """Load the official hierarchy and the shipped catalog."""
+# The small world: Hà Giang and Tuyên Quang, which became the new Tuyên Quang on 1/7/2025.
+SMALL_PROVINCES = ("02", "08")
+
+
+def build_small() -> dict[str, Any]:
+    """Load two provinces of the official hierarchy, their successors and the shipped catalog."""
     from phongtrao.catalog.services import catalog_load_shipped
     from phongtrao.orgunits.services import orgunits_load
 
-    orgunits_load()
+    orgunits_load(provinces=SMALL_PROVINCES)
     catalog_load_shipped()
     return {}
 
 
+def build_national() -> dict[str, Any]:
+    """Load the rest of the official hierarchy on top of the small world."""
+    from phongtrao.orgunits.services import orgunits_load
+
+    orgunits_load()
+    return {}
+
+
 def build_demo() -> dict[str, Any]:
-    """Load the demo province (Hà Giang) on top of the base; return what a test needs of it."""
+    """Load the demo province (Hà Giang) on top of the small world; return what a test needs."""
     from phongtrao.demo.services import demo_load
 
     result = demo_load(province_code="02")
@@ -272,13 +298,28 @@ def build_demo() -> dict[str, Any]:
     }
 
 
-def ensure(name: str, build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """Bring the test database to the named template: copy it in if kept, else build and keep."""
+BASE = "small"
+# Each world but the small one and the world it is built on.
+WORLDS: dict[str, tuple[Callable[[], dict[str, Any]], str]] = {
+    "national": (build_national, BASE),
+    "demo": (build_demo, BASE),
+}
+
+
+def ensure(name: str) -> dict[str, Any]:
+    """Bring the test database to the named world: copy it in if kept, else build and keep.
+
+    A world is built on a fresh copy of the one under it (without a store, on the database as
+    it is: the tests' order keeps it the right one).
+    """
+    build, under = WORLDS[name]
     kept = store()
     with _locked(kept.lock_name(name)):
         meta = kept.restore(name)
         if meta is not None:
             return meta
+        with _locked(kept.lock_name(under)):
+            kept.restore(under)
         meta = build()
         kept.save(name, meta)
         return meta
@@ -304,22 +345,25 @@ def _point_mirrors() -> None:
 
 
 def setup_base(verbosity: int) -> list[tuple[Any, str, bool]]:
-    """Create the test database holding the base world; return what teardown_databases takes.
+    """Create the test database holding the small world; return what teardown_databases takes.
 
-    A kept base is copied straight into a new test database (no migrations); otherwise the
-    database is migrated and the base built and kept, under the lock, for the other workers.
+    A kept small world is copied straight into a new test database (no migrations); otherwise
+    the database is migrated and the world built and kept, under the lock, for the other
+    workers.
     """
     from django.test.utils import setup_databases
 
-    kept = store()
-    with _locked(kept.lock_name("base")):
-        if kept.exists("base"):
+    # The connection still names the project's database: the templates follow the test one's
+    # name (a template looked up under the other name would never be found on PostgreSQL).
+    kept = store(connection.creation._get_test_db_name())
+    with _locked(kept.lock_name(BASE)):
+        if kept.exists(BASE):
             entry = _use_test_name()
-            kept.restore("base")
+            kept.restore(BASE)
             _point_mirrors()
             return [entry]
         old_config = setup_databases(verbosity=verbosity, interactive=False, aliases={"default"})
-        kept.save("base", build_base())
+        kept.save(BASE, build_small())
         return old_config
 
 
@@ -338,8 +382,8 @@ def teardown(old_config: list[tuple[Any, str, bool]], verbosity: int) -> None:
     teardown_databases(old_config, verbosity=verbosity)
 
 
-def prebuild(name: str, build: Callable[[], dict[str, Any]]) -> bool:
-    """Build and keep a template now unless kept or being built; the database stays the base.
+def prebuild(name: str) -> bool:
+    """Build and keep a world now unless kept or being built; the database stays the small one.
 
     Run by a worker at its start, so that the others run tests meanwhile instead of waiting
     for the first test that needs it. Return whether this process built it.
@@ -347,9 +391,13 @@ def prebuild(name: str, build: Callable[[], dict[str, Any]]) -> bool:
     kept = store()
     if isinstance(kept, _NoStore):
         return False
+    build, under = WORLDS[name]
     with _locked(kept.lock_name(name), wait=False) as held:
         if not held or kept.exists(name):
             return False
+        with _locked(kept.lock_name(under)):
+            kept.restore(under)
         kept.save(name, build())
-    ensure("base", build_base)
+    with _locked(kept.lock_name(BASE)):
+        kept.restore(BASE)
     return True

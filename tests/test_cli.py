@@ -174,7 +174,8 @@ def test_users_create_grants_a_scoped_role(monkeypatch, capsys, commune):
 @pytest.mark.django_db
 def test_users_create_with_an_ambiguous_code_explains_and_writes_nothing(monkeypatch, capsys):
     monkeypatch.setenv("PHONGTRAO_USER_PASSWORD", "mat-khau-thu-nghiem-2025")
-    code = main(["users", "create", "tinh", "--role", "province_officer", "--org", "01"])
+    # Tuyên Quang is 08 in both trees.
+    code = main(["users", "create", "tinh", "--role", "province_officer", "--org", "08"])
     assert code == 2
     assert "cả hai hệ thống đơn vị" in capsys.readouterr().err
     from phongtrao.accounts.models import User

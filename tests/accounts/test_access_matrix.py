@@ -41,7 +41,7 @@ UNITS = {
     "P": (Hierarchy.OLD, "02"),  # Tỉnh Hà Giang
     "F": (Hierarchy.OLD, "00712"),  # Thị trấn Phó Bảng, Huyện Đồng Văn, same province
     "F_D": (Hierarchy.OLD, "026"),  # Huyện Đồng Văn
-    "X": (Hierarchy.OLD, "04"),  # Tỉnh Cao Bằng
+    "X": (Hierarchy.OLD, "08"),  # Tỉnh Tuyên Quang (old tree)
     "NC": (Hierarchy.NEW, "00691"),  # Phường Hà Giang 2, successor of the commune
     "NP": (Hierarchy.NEW, "08"),  # Tỉnh Tuyên Quang (2025), which took in Hà Giang
 }

@@ -21,7 +21,8 @@ from ..factories import make_user
 from .conftest import enter, group, propaganda
 from .test_rollups import ADDITIVE
 
-pytestmark = pytest.mark.django_db
+# The country of 63 provinces: its pivot by province and a commune of Hà Nội.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("national")]
 
 FLOWS_AND_STOCKS = [c for c in ADDITIVE if c != "model_types"]
 YEARS = "2015:2018"

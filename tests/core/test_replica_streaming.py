@@ -47,7 +47,9 @@ from phongtrao.orgunits.models import Hierarchy, Level, OrgUnit
 
 from ..factories import make_user
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db]
+# The replica copies the whole country (the national trees are read on it); `national` is
+# copied in first, before the replica is made from the primary.
+pytestmark = [pytest.mark.usefixtures("national"), pytest.mark.slow, pytest.mark.django_db]
 
 ALIAS = "replica_streaming"
 HBA_MARK = "# phongtrao test: streaming replica"

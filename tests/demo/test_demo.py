@@ -69,7 +69,7 @@ def test_province_roll_up_equals_every_gold_figure(demo):
 @pytest.mark.django_db
 def test_loading_again_replaces_the_demo_and_unloading_removes_only_it(demo):
     keep = m.PropagandaActivity.objects.create(
-        orgunit=OrgUnit.objects.get(hierarchy="2008", code="04"),
+        orgunit=OrgUnit.objects.get(hierarchy="2008", code="08"),
         date=date(2020, 1, 1),
         topic="Không phải dữ liệu mẫu",
         attendance=7,

@@ -245,6 +245,6 @@ def test_reconcile_keeps_to_the_users_scope(demo, commune_user, capsys):
 
 @pytest.mark.django_db
 def test_a_unit_with_no_records_holds_nothing(demo):
-    other = OrgUnit.objects.get(hierarchy="2008", code="04")
+    other = OrgUnit.objects.get(hierarchy="2008", code="08")  # Tuyên Quang
     result = reconcile(text=SEED.read_text(encoding="utf-8"), orgunit=other, start=START, end=END)
     assert {row.status for row in result.rows} == {MISSING}

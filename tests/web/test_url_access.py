@@ -192,7 +192,7 @@ def world(client, commune, settings, tmp_path):
     """The commune's officer with one record in every registry, an outsider, sample ids."""
     settings.VAR_DIR = tmp_path  # uploads
     insider = make_user("xa-trong", role="commune_officer", orgunit=commune)
-    outsider_unit = OrgUnit.objects.filter(hierarchy=Hierarchy.OLD, parent__parent__code="04")
+    outsider_unit = OrgUnit.objects.filter(hierarchy=Hierarchy.OLD, parent__parent__code="08")
     outsider = make_user(
         "xa-ngoai", role="commune_officer", orgunit=outsider_unit.order_by("code").first()
     )

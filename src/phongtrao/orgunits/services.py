@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -61,14 +61,28 @@ def _quiet(stage: str, done: int, total: int) -> None:
 
 @transaction.atomic
 def orgunits_load(
-    *, hierarchies: Iterable[str] = (Hierarchy.OLD, Hierarchy.NEW), progress: Progress = _quiet
+    *,
+    hierarchies: Iterable[str] = (Hierarchy.OLD, Hierarchy.NEW),
+    provinces: Collection[str] | None = None,
+    progress: Progress = _quiet,
 ) -> LoadResult:
-    """Load or refresh the official hierarchies; running it again changes nothing."""
+    """Load or refresh the official hierarchies; running it again changes nothing.
+
+    provinces (old-tree codes) loads only part of the country, closed under succession: those
+    provinces with their districts and communes, the 2025 provinces that took them over with
+    their communes, any other old province these took over, the country units and the
+    successions between the loaded units (sources.provinces_closed). Loading the whole country
+    later adds the rest.
+    """
     result = LoadResult()
+    selected: dict[str, Collection[str] | None] = {Hierarchy.OLD: None, Hierarchy.NEW: None}
+    if provinces is not None:
+        old, new = sources.provinces_closed(provinces)
+        selected = {Hierarchy.OLD: old, Hierarchy.NEW: new}
     readers = {Hierarchy.OLD: sources.old_tree_units, Hierarchy.NEW: sources.new_tree_units}
     wanted = list(hierarchies)
     for hierarchy in wanted:
-        units = list(readers[Hierarchy(hierarchy)]())
+        units = list(readers[Hierarchy(hierarchy)](selected[Hierarchy(hierarchy)]))
         _load_hierarchy(hierarchy, units, result, progress)
         result.per_hierarchy[str(hierarchy)] = len(units)
     if Hierarchy.OLD in wanted and Hierarchy.NEW in wanted:

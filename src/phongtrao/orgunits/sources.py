@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import date
 from importlib.metadata import version
@@ -74,13 +74,23 @@ def country_unit(hierarchy: str) -> SourceUnit:
     return SourceUnit(hierarchy, COUNTRY_CODE, COUNTRY_NAME, "Quốc gia", Level.COUNTRY, None)
 
 
-def old_tree_units() -> Iterator[SourceUnit]:
-    """Yield the pre-July-2025 units, parents before children."""
+def old_tree_units(provinces: Collection[str] | None = None) -> Iterator[SourceUnit]:
+    """Yield the pre-July-2025 units, parents before children.
+
+    With provinces (old-tree codes), only those provinces and the units under them, below the
+    country: a part of the same official tree (the tests' small world).
+    """
     from vietnam_provinces import legacy
+
+    def kept(code: int) -> bool:
+        return provinces is None or province_code(code) in provinces
 
     old = Hierarchy.OLD
     yield country_unit(old)
+    districts: set[int] = set()
     for p in legacy.Province.iter_all():
+        if not kept(p.code.value):
+            continue
         yield SourceUnit(
             old,
             province_code(p.code.value),
@@ -90,6 +100,9 @@ def old_tree_units() -> Iterator[SourceUnit]:
             COUNTRY_CODE,
         )
     for d in legacy.District.iter_all():
+        if not kept(d.province_code.value):
+            continue
+        districts.add(d.code.value)
         yield SourceUnit(
             old,
             district_code(d.code.value),
@@ -99,6 +112,8 @@ def old_tree_units() -> Iterator[SourceUnit]:
             province_code(d.province_code.value),
         )
     for w in legacy.Ward.iter_all():
+        if provinces is not None and w.district_code.value not in districts:
+            continue
         yield SourceUnit(
             old,
             commune_code(w.code.value),
@@ -109,13 +124,21 @@ def old_tree_units() -> Iterator[SourceUnit]:
         )
 
 
-def new_tree_units() -> Iterator[SourceUnit]:
-    """Yield the units in force from 1/7/2025, parents before children."""
+def new_tree_units(provinces: Collection[str] | None = None) -> Iterator[SourceUnit]:
+    """Yield the units in force from 1/7/2025, parents before children.
+
+    With provinces (new-tree codes), only those provinces and their communes, below the country.
+    """
     from vietnam_provinces import Province, Ward
+
+    def kept(code: int) -> bool:
+        return provinces is None or province_code(code) in provinces
 
     new = Hierarchy.NEW
     yield country_unit(new)
     for p in Province.iter_all():
+        if not kept(p.code.value):
+            continue
         yield SourceUnit(
             new,
             province_code(p.code.value),
@@ -125,6 +148,8 @@ def new_tree_units() -> Iterator[SourceUnit]:
             COUNTRY_CODE,
         )
     for w in Ward.iter_all():
+        if not kept(w.province_code.value):
+            continue
         yield SourceUnit(
             new,
             commune_code(w.code.value),
@@ -133,6 +158,29 @@ def new_tree_units() -> Iterator[SourceUnit]:
             Level.COMMUNE,
             province_code(w.province_code.value),
         )
+
+
+def provinces_closed(old_provinces: Collection[str]) -> tuple[set[str], set[str]]:
+    """Return the old and new province codes of a part of the country closed under succession.
+
+    From the old provinces given: the 2025 provinces that took any of them over, then every old
+    province those took over, and so on; ("02",) gives ({"02", "08"}, {"08"}): Hà Giang and
+    Tuyên Quang became the new Tuyên Quang. Every unit of such a part has its predecessors and
+    successors in it.
+    """
+    pairs = [
+        (s.old_code, s.new_code)
+        for s in successions_2025()
+        if s.level == Level.PROVINCE and s.old_code != COUNTRY_CODE
+    ]
+    old, new = set(old_provinces), set[str]()
+    while True:
+        more_new = {n for o, n in pairs if o in old} - new
+        new |= more_new
+        more_old = {o for o, n in pairs if n in new} - old
+        old |= more_old
+        if not more_new and not more_old:
+            return old, new
 
 
 def successions_2025() -> Iterator[SourceSuccession]:
