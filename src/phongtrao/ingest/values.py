@@ -13,7 +13,7 @@ import itertools
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
 
@@ -52,9 +52,8 @@ MSG_OTHER_REASONS = "Các lý do khác"
 Progress = Callable[[str, int, int], None]
 
 
-@dataclass(frozen=True)
-class ValueRow:
-    """One value as a file states it; codes may be ours or mapped external ids."""
+class ValueRow(NamedTuple):
+    """One value as a file states it; codes may be ours or mapped external ids (a tuple)."""
 
     line: int
     element: str
@@ -111,6 +110,16 @@ class ImportReport:
         """Count a row without keeping it."""
         self._count(action, reason)
         self.omitted += 1
+
+    def tally_many(self, counts: dict[str, int], reasons: dict[str, int]) -> None:
+        """Count rows without keeping them: per action, and refusals per reason (in order met)."""
+        for action, n in counts.items():
+            self.counts[action] = self.counts.get(action, 0) + n
+            self.omitted += n
+        for reason, n in reasons.items():
+            if reason not in self.reasons and len(self.reasons) >= REASONS:
+                reason = MSG_OTHER_REASONS
+            self.reasons[reason] = self.reasons.get(reason, 0) + n
 
     def _count(self, action: str, reason: str) -> None:
         self.counts[action] = self.counts.get(action, 0) + 1
@@ -220,6 +229,7 @@ class _Codes:
         for option in CategoryOption.objects.all():
             self.options[option.combo_id][option.code] = option
         self.option_aliases: dict[str, CategoryOption | None] = {}
+        self.periods: dict[Period, Period] = {}
 
     def learn(self, rows: list[ValueRow]) -> None:
         """Look up the element and split codes not met in earlier chunks."""
@@ -241,7 +251,11 @@ class _Codes:
 
 
 class _Resolver:
-    """Look up the codes of one chunk at once: units here, the rest from the import's _Codes."""
+    """Look up the codes of one chunk at once: units here, the rest from the import's _Codes.
+
+    What a row names is looked up once per distinct name in the chunk: (element, split),
+    (element, period text) and (unit, period), so a row costs a few dict lookups.
+    """
 
     def __init__(self, rows: list[ValueRow], codes: _Codes) -> None:
         codes.learn(rows)
@@ -258,37 +272,60 @@ class _Resolver:
             else {}
         )
         self._periods: dict[tuple[int, str], Period] = {}
+        self._pairs: dict[
+            tuple[str, str], tuple[DataElement | None, CategoryOption | None, str]
+        ] = {}
+        self._units: dict[tuple[str, int], OrgUnit | None] = {}
 
     def cell(self, row: ValueRow) -> Cell:
-        codes = self.codes
-        element = codes.elements.get(row.element)
+        # Refused in this order: the element, the period, the unit, then the split.
+        pair = self._pairs.get((row.element, row.option))
+        if pair is None:
+            pair = self._pairs[(row.element, row.option)] = self._pair(row.element, row.option)
+        element, option, refusal = pair
         if element is None:
-            raise InvalidInput(f"Không có chỉ tiêu «{row.element}».")
-        period = row.period_obj or self._period(element, row.period)
-        unit = self._unit(row.orgunit, period)
+            raise InvalidInput(refusal)
+        period = row.period_obj
+        if period is None:
+            period = self._periods.get((element.id, row.period))
+            if period is None:
+                period = self._period(element, row.period)
+        else:
+            period = self.codes.periods.setdefault(period, period)
+        unit_key = (row.orgunit, id(period))
+        unit = self._units.get(unit_key)
         if unit is None:
-            raise InvalidInput(f"Không có đơn vị «{row.orgunit}» trong phạm vi bạn được nhập liệu.")
-        options = codes.options.get(element.category_combo_id, {})
-        alias = codes.option_aliases.get(row.option)
-        option = options.get(getattr(alias, "code", None) or row.option)
+            unit = self._units[unit_key] = self._unit(row.orgunit, period)
+            if unit is None:
+                raise InvalidInput(
+                    f"Không có đơn vị «{row.orgunit}» trong phạm vi bạn được nhập liệu."
+                )
         if option is None:
-            raise InvalidInput(f"Phân tổ «{row.option}» không có ở chỉ tiêu {element.code}.")
-        return Cell(
-            element=element,
-            option=option,
-            orgunit=unit,
-            period=period,
-            raw=row.value,
-            line=row.line,
-            comment=row.comment,
-        )
+            raise InvalidInput(refusal)
+        return Cell(element, option, unit, period, row.value, row.line, None, False, row.comment)
+
+    def _pair(
+        self, element_code: str, option_code: str
+    ) -> tuple[DataElement | None, CategoryOption | None, str]:
+        """Return the element and split a row names, or None and why not."""
+        codes = self.codes
+        element = codes.elements.get(element_code)
+        if element is None:
+            return None, None, f"Không có chỉ tiêu «{element_code}»."
+        options = codes.options.get(element.category_combo_id, {})
+        alias = codes.option_aliases.get(option_code)
+        option = options.get(getattr(alias, "code", None) or option_code)
+        if option is None:
+            return element, None, f"Phân tổ «{option_code}» không có ở chỉ tiêu {element.code}."
+        return element, option, ""
 
     def _period(self, element: DataElement, text: str) -> Period:
         key = (element.id, text)
         period = self._periods.get(key)
         if period is None:
             period = period_for_datasets(self.codes.datasets.get(element.id, []), text)
-            self._periods[key] = period
+            # One object per distinct period: later lookups key on it by identity.
+            period = self._periods[key] = self.codes.periods.setdefault(period, period)
         return period
 
     def _unit(self, code: str, period: Period) -> OrgUnit | None:
@@ -332,13 +369,25 @@ def _plan(
         early.append(None)
     batch = cells_check(user=user, cells=cells)
     decisions = iter(batch.decisions)
+    # Rows past the kept ones are only counted: here, then added to the report at once.
+    counts: dict[str, int] = {}
+    reasons: dict[str, int] = {}
     for row, reason in zip(rows, early, strict=True):
-        if reason is not None:
-            if report.keeps("refused"):
+        if reason is None:
+            decision = next(decisions)
+            action = decision.action
+            # An import names no version: the one read under lock is checked when writing.
+            if report.keeps(action):
+                report.add(_outcome(row.line, decision))
+                continue
+            reason = decision.reason
+        else:
+            action = "refused"
+            if report.keeps(action):
                 report.add(
                     RowOutcome(
                         row.line,
-                        "refused",
+                        action,
                         row.element,
                         row.orgunit,
                         row.period,
@@ -346,15 +395,11 @@ def _plan(
                         reason=reason,
                     )
                 )
-            else:
-                report.tally("refused", reason)
-            continue
-        decision = next(decisions)
-        # An import names no version: the one read under lock is checked when writing.
-        if report.keeps(decision.action):
-            report.add(_outcome(row.line, decision))
-        else:
-            report.tally(decision.action, decision.reason)
+                continue
+        counts[action] = counts.get(action, 0) + 1
+        if action == "refused":
+            reasons[reason] = reasons.get(reason, 0) + 1
+    report.tally_many(counts, reasons)
     return batch
 
 
