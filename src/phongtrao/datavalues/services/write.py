@@ -38,6 +38,7 @@ from phongtrao.core.numbers import decimal_plain, format_vi_number, parse_vi_num
 from phongtrao.orgunits.models import Level, OrgUnit
 
 from ..models import Approval, DataValue, PeriodFields
+from ..models import value_key as value_key  # re-exported: the audit key of a cell
 from ..periods import Period, PeriodKind
 from ..validation import Cell as RuleCell
 from ..validation import Finding, cells_violated, outlier_finding, rule_specs
