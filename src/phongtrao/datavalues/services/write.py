@@ -249,12 +249,16 @@ def dataset_assignments(dataset_ids: Iterable[int]) -> dict[int, frozenset[int]]
 
 
 def _unit_periods(cells: list[Cell]) -> set[tuple[int, date, date]]:
-    return {(c.orgunit.id, c.period.start, c.period.end) for c in cells}
+    # Per distinct period object first: a batch has few periods and many cells.
+    spans = {id(c.period): (c.period.start, c.period.end) for c in cells}
+    return {(c.orgunit.id, *spans[id(c.period)]) for c in cells}
 
 
-def _stored(cells: list[Cell], *, lock: bool) -> dict[tuple[int, date, date], list[StoredValue]]:
+def _stored(
+    cells: list[Cell], *, lock: bool, wanted: set[tuple[int, date, date]] | None = None
+) -> dict[tuple[int, date, date], list[StoredValue]]:
     """Return every stored value of the batch's units and periods, locked for the write."""
-    wanted = _unit_periods(cells)
+    wanted = _unit_periods(cells) if wanted is None else wanted
     if not wanted:
         return {}
     qs = DataValue.objects.filter(
@@ -275,8 +279,10 @@ def _stored(cells: list[Cell], *, lock: bool) -> dict[tuple[int, date, date], li
     return found
 
 
-def _approved(cells: list[Cell]) -> set[tuple[int, int, date, date]]:
-    wanted = _unit_periods(cells)
+def _approved(
+    cells: list[Cell], wanted: set[tuple[int, date, date]] | None = None
+) -> set[tuple[int, int, date, date]]:
+    wanted = _unit_periods(cells) if wanted is None else wanted
     if not wanted:
         return set()
     rows = Approval.objects.filter(
@@ -303,13 +309,14 @@ def cells_check(
     """
     datasets = datasets_of_elements({c.element.id for c in cells})
     assignments = dataset_assignments(d.id for ds in datasets.values() for d in ds)
-    stored = _stored(cells, lock=True)
+    wanted = _unit_periods(cells)
+    stored = _stored(cells, lock=True, wanted=wanted)
     current_of = {
         (sv.element_id, sv.option_id, unit, start, end): sv
         for (unit, start, end), values in stored.items()
         for sv in values
     }
-    approved = _approved(cells)
+    approved = _approved(cells, wanted)
     allowed: dict[int, bool] = {}
     # Every element of one form asks the same question of a unit and period: ask it once.
     # Keys use the period object's id: the cells hold every period alive while this runs.
@@ -515,14 +522,10 @@ def _flag_outliers(batch: Batch, changing: list[Decision], history_periods: int)
     if not valued:
         return
     # Per distinct period (by object: the cells keep them alive) and one pass for the sets.
-    periods: dict[int, Period] = {}
-    units: set[int] = set()
-    elements: set[int] = set()
-    for d in valued:
-        c = d.cell
-        periods.setdefault(id(c.period), c.period)
-        units.add(c.orgunit.id)
-        elements.add(c.element.id)
+    cells = [d.cell for d in valued]
+    periods = {id(c.period): c.period for c in cells}
+    units = {c.orgunit.id for c in cells}
+    elements = {c.element.id for c in cells}
     # The oldest period end that can still be among the last history_periods of any cell.
     bounds = [
         p.start - timedelta(days=31 * _MONTHS[p.kind] * (history_periods + 1))
@@ -543,8 +546,8 @@ def _flag_outliers(batch: Batch, changing: list[Decision], history_periods: int)
         history[tuple(key)][(start, end)] = value
     kinds = {id(p): p.kind.value for p in periods.values()}
     keyed = [
-        (d, (d.cell.element.id, d.cell.option.id, d.cell.orgunit.id, kinds[id(d.cell.period)]))
-        for d in valued
+        (d, (c.element.id, c.option.id, c.orgunit.id, kinds[id(c.period)]))
+        for d, c in zip(valued, cells, strict=True)
     ]
     # A series with no more values than the history a check needs cannot flag anything: the
     # batch's values of the others are added to their history (earlier periods of the same
