@@ -532,14 +532,19 @@ def _flag_outliers(batch: Batch, changing: list[Decision], history_periods: int)
         for p in periods.values()
         if p.kind in _MONTHS
     ]
+    latest = max(p.start for p in periods.values())
+    # The same window on the start too (a start is at most a year before its end), so that an
+    # index on (element, start) or (unit, start, end) reads the window, not the whole history.
     qs = DataValue.objects.filter(
         orgunit_id__in=units,
         element_id__in=elements,
         period_kind__in={p.kind.value for p in periods.values()},
-        period_end__lt=max(p.start for p in periods.values()),
+        period_end__lt=latest,
+        period_start__lt=latest,
     )
     if len(bounds) == len(periods):
-        qs = qs.filter(period_end__gte=min(bounds))
+        oldest = min(bounds)
+        qs = qs.filter(period_end__gte=oldest, period_start__gte=oldest - timedelta(days=366))
     history: dict[tuple[int, int, int, str], dict[tuple[date, date], Decimal]] = defaultdict(dict)
     columns = ("element_id", "option_id", "orgunit_id", "period_kind")
     for *key, start, end, value in qs.values_list(*columns, "period_start", "period_end", "value"):
