@@ -533,11 +533,11 @@ def _flag_outliers(batch: Batch, changing: list[Decision], history_periods: int)
         if p.kind in _MONTHS
     ]
     latest = max(p.start for p in periods.values())
-    # The same window on the start too (a start is at most a year before its end), so that an
-    # index on (element, start) or (unit, start, end) reads the window, not the whole history.
+    # Read by unit and a window of period starts (a start is at most a year before its end):
+    # the (unit, start, end) index then reads the batch's units' last periods. The elements
+    # are kept here, not in the query, where SQLite would walk every value of the elements.
     qs = DataValue.objects.filter(
         orgunit_id__in=units,
-        element_id__in=elements,
         period_kind__in={p.kind.value for p in periods.values()},
         period_end__lt=latest,
         period_start__lt=latest,
@@ -548,7 +548,8 @@ def _flag_outliers(batch: Batch, changing: list[Decision], history_periods: int)
     history: dict[tuple[int, int, int, str], dict[tuple[date, date], Decimal]] = defaultdict(dict)
     columns = ("element_id", "option_id", "orgunit_id", "period_kind")
     for *key, start, end, value in qs.values_list(*columns, "period_start", "period_end", "value"):
-        history[tuple(key)][(start, end)] = value
+        if key[0] in elements:
+            history[tuple(key)][(start, end)] = value
     kinds = {id(p): p.kind.value for p in periods.values()}
     keyed = [
         (d, (c.element.id, c.option.id, c.orgunit.id, kinds[id(c.period)]))
