@@ -10,6 +10,7 @@ Re-importing the same rows changes nothing.
 from __future__ import annotations
 
 import itertools
+import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -176,7 +177,7 @@ def values_import(
     refusal (or a dry run) rolls everything back.
     """
     report = ImportReport(dry_run=dry_run)
-    seen: dict[int, int] = {}  # a hash of each cell -> its first line: duplicates are refused
+    seen = _SeenCells()  # each cell's first line: duplicates are refused
     done = changes = 0
     codes = _Codes()
     try:
@@ -215,6 +216,8 @@ def values_import(
             )
     except _Rollback:
         pass
+    finally:
+        seen.close()
     report.outcomes.sort(key=lambda o: o.line)
     return report
 
@@ -346,27 +349,41 @@ def _valid_during(unit: OrgUnit, period: Period) -> bool:
 
 
 def _plan(
-    user: User, rows: list[ValueRow], report: ImportReport, seen: dict[int, int], codes: _Codes
+    user: User, rows: list[ValueRow], report: ImportReport, seen: _SeenCells, codes: _Codes
 ) -> Batch:
     """Resolve and check one chunk; count every row in the report, keep the first ones."""
     resolver = _Resolver(rows, codes)
-    cells: list[Cell] = []
-    # Per row, in file order: the reason it was refused before the check, or None (checked).
-    early: list[str | None] = []
+    # Per row: its cell and the cell's key, or None and why it was refused.
+    resolved: list[tuple[ValueRow, Cell | None, int, str]] = []
     for row in rows:
         try:
             cell = resolver.cell(row)
         except PhongTraoError as error:
-            early.append(error.message)
+            resolved.append((row, None, 0, error.message))
             continue
         period = cell.period
         key = hash((cell.element.id, cell.option.id, cell.orgunit.id, period.start, period.end))
-        if key in seen:
-            early.append(f"Trùng với dòng {seen[key]}: cùng chỉ tiêu, đơn vị và kỳ.")
+        resolved.append((row, cell, key, ""))
+    # The first line of each cell met in earlier chunks, then in this one as it is read.
+    first = seen.lines_of([key for _, found, key, _ in resolved if found is not None])
+    new: list[tuple[int, int]] = []
+    cells: list[Cell] = []
+    # Per row, in file order: the reason it was refused before the check, or None (checked).
+    early: list[str | None] = []
+    for row, found, key, why in resolved:
+        if found is None:
+            early.append(why)
             continue
-        seen[key] = row.line
-        cells.append(cell)
+        line = first.get(key)
+        if line is not None:
+            early.append(f"Trùng với dòng {line}: cùng chỉ tiêu, đơn vị và kỳ.")
+            continue
+        first[key] = row.line
+        new.append((key, row.line))
+        cells.append(found)
         early.append(None)
+    seen.add(new)
+    del resolved, new, first
     batch = cells_check(user=user, cells=cells)
     decisions = iter(batch.decisions)
     # Rows past the kept ones are only counted: here, then added to the report at once.
@@ -401,6 +418,41 @@ def _plan(
             reasons[reason] = reasons.get(reason, 0) + 1
     report.tally_many(counts, reasons)
     return batch
+
+
+class _SeenCells:
+    """The first line of every cell an import has met, kept off the Python heap.
+
+    A file of ten million values would need a gigabyte as a dict; the keys (a hash of element,
+    split, unit and period) and lines go to a private temporary SQLite database instead (its
+    pages cached up to a few megabytes, the rest on disk, removed when closed), asked once per
+    chunk for the chunk's keys.
+    """
+
+    def __init__(self) -> None:
+        self._db = sqlite3.connect("", isolation_level=None)
+        self._db.execute("CREATE TABLE seen (key INTEGER PRIMARY KEY, line INTEGER NOT NULL)")
+        self._db.execute("CREATE TEMP TABLE wanted (key INTEGER)")
+        self._empty = True
+
+    def lines_of(self, keys: list[int]) -> dict[int, int]:
+        """Return the first line of each of keys met in earlier chunks."""
+        if self._empty or not keys:
+            return {}
+        db = self._db
+        db.execute("DELETE FROM wanted")
+        db.executemany("INSERT INTO wanted VALUES (?)", ((k,) for k in keys))
+        rows = db.execute("SELECT s.key, s.line FROM wanted w JOIN seen s ON s.key = w.key")
+        return dict(rows.fetchall())
+
+    def add(self, pairs: list[tuple[int, int]]) -> None:
+        """Keep the first line of cells met for the first time (key, line)."""
+        if pairs:
+            self._db.executemany("INSERT INTO seen VALUES (?, ?)", pairs)
+            self._empty = False
+
+    def close(self) -> None:
+        self._db.close()
 
 
 def _outcome(line: int, decision: Decision) -> RowOutcome:
