@@ -324,7 +324,7 @@ def cells_check(
     same_sets = {e: tuple(d.id for d in ds) for e, ds in datasets.items()}
     # Per (element, option): the refusal of a split of another element, or None.
     options_ok: dict[tuple[int, int], str | None] = {}
-    decisions = []
+    decisions: list[Decision] = []
     append = decisions.append
     for cell in cells:
         decision = Decision(cell)
