@@ -4,9 +4,14 @@ For each database a fresh one is prepared (SQLite under var/bench/, PostgreSQL
 `phongtrao_bench_imports` on 127.0.0.1:5432, dropped afterwards) with both trees, the shipped
 catalog and an operator, then two CSV files are written: N valid monthly values for the
 communes of the old tree (every cell of the monthly data set, month after month), and N refused
-ones (unknown elements and units, negative and non-numeric values, wrong period types). Each file
-is imported by `phongtrao import` in its own process; the process's CPU time and peak RSS come
-from the operating system (wait4), so they cover the whole command.
+ones (unknown elements and units, negative and non-numeric values, wrong period types). Each
+file is imported by the command's own entry point (`phongtrao.cli.main`) in its own process:
+an empty file (the start-up: Python, Django, the command), the valid file (every value
+created), the valid file again (every value checked, none changed) and the refused file. The
+process's CPU time and peak RSS come from the operating system (wait4); on PostgreSQL the CPU
+of the server process serving the import is read from /proc as well, since COPY, the foreign
+key checks and the roll-up triggers run there. The rate is given per CPU-second of the whole
+command and of the import alone (start-up taken off), with the machine's load average.
 
     python -m bench.imports [--db sqlite,postgresql] [--rows 100000] [--keep]
 """
@@ -45,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--keep", action="store_true", help="giữ lại cơ sở dữ liệu và tệp")
     parser.add_argument("--prepare", choices=DATABASES, help=argparse.SUPPRESS)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
     return parser
 
 
@@ -52,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.prepare:
         return _prepare(args.prepare, args.rows)
+    if args.child:
+        return _child(args.child)
     results = []
     for db in [d.strip() for d in args.db.split(",") if d.strip()]:
         if db not in DATABASES:
@@ -70,17 +78,22 @@ def run(db: str, *, rows: int, keep: bool = False) -> dict[str, Any]:
     print(f"[{db}] chuẩn bị cơ sở dữ liệu và tệp {rows} giá trị…", file=sys.stderr, flush=True)
     prepare = [sys.executable, "-m", "bench.imports", "--prepare", db, "--rows", str(rows)]
     subprocess.run(prepare, cwd=ROOT, env=env, check=True)  # noqa: S603
-    result: dict[str, Any] = {"db": db, "rows": rows}
+    result: dict[str, Any] = {"db": db, "rows": rows, "load_before": _load()}
+    empty = WORK_DIR / f"imports-{db}-empty.csv"
+    empty.write_text(",".join(HEADER) + "\n", encoding="utf-8")
     try:
-        for name in ("valid", "refused"):
+        result["startup"] = _import(env, empty)
+        for name, file in (("valid", "valid"), ("again", "valid"), ("refused", "refused")):
             print(f"[{db}] nhập tệp {name}…", file=sys.stderr, flush=True)
-            result[name] = _import(env, _csv_path(db, name, rows))
+            result[name] = _import(env, _csv_path(db, file, rows), result["startup"])
         result["db_version"] = _version(db, env)
     finally:
+        empty.unlink(missing_ok=True)
         if not keep:
             databases.drop(db, url, PG_DATABASE)
             for name in ("valid", "refused"):
                 _csv_path(db, name, rows).unlink(missing_ok=True)
+    result["load_after"] = _load()
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"imports-{db}-{rows}.json").write_text(
         json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
@@ -88,18 +101,27 @@ def run(db: str, *, rows: int, keep: bool = False) -> dict[str, Any]:
     return result
 
 
-def _import(env: dict[str, str], path: Path) -> dict[str, Any]:
-    command = [str(Path(sys.executable).parent / "phongtrao"), "import", str(path)]
-    command += ["--user", USERNAME]
+def _load() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def _import(
+    env: dict[str, str], path: Path, startup: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    command = [sys.executable, "-m", "bench.imports", "--child", str(path)]
     out_path = path.with_suffix(".report.json")
+    server_path = path.with_suffix(".server")
     began = time.perf_counter()
+    child_env = {**env, "BENCH_IMPORTS_SERVER_CPU": str(server_path)}
     with out_path.open("wb") as out, open(os.devnull, "wb") as err:
-        child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=err)  # noqa: S603
+        child = subprocess.Popen(command, cwd=ROOT, env=child_env, stdout=out, stderr=err)  # noqa: S603
         _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - began
     child.returncode = os.waitstatus_to_exitcode(status)
     report = out_path.read_text(encoding="utf-8")
     out_path.unlink()
+    server = float(server_path.read_text()) if server_path.exists() else 0.0
+    server_path.unlink(missing_ok=True)
     rows = sum(1 for _ in path.open(encoding="utf-8")) - 1
     cpu = usage.ru_utime + usage.ru_stime
     figures: dict[str, Any] = {
@@ -107,11 +129,17 @@ def _import(env: dict[str, str], path: Path) -> dict[str, Any]:
         "values": rows,
         "wall_s": round(wall, 2),
         "cpu_s": round(cpu, 2),
+        "server_cpu_s": round(server, 2),
         "values_per_s": round(rows / wall),
-        "values_per_cpu_s": round(rows / cpu) if cpu else None,
+        "values_per_cpu_s": round(rows / (cpu + server)) if cpu else None,
         "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
         "report_bytes": len(report.encode("utf-8")),
     }
+    if startup is not None:
+        # The import alone: the empty file's CPU (Python, Django, the command) taken off.
+        net = cpu + server - startup["cpu_s"] - startup["server_cpu_s"]
+        figures["import_cpu_s"] = round(net, 2)
+        figures["import_values_per_cpu_s"] = round(rows / net) if net > 0 else None
     try:
         parsed = json.loads(report)
         figures["summary"] = parsed.get("summary") or parsed.get("reasons")
@@ -120,15 +148,69 @@ def _import(env: dict[str, str], path: Path) -> dict[str, Any]:
     return figures
 
 
+def _child(path: str) -> int:
+    """Run `phongtrao import PATH --user U` here; write the PostgreSQL server's CPU seconds.
+
+    The server process is found by pg_backend_pid() on the connection the import then uses,
+    and its CPU is sampled from /proc while the import runs (it ends with the connection).
+    """
+    import threading
+
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from phongtrao.cli import main as cli_main
+
+    sample: dict[str, float] = {}
+    if connection.vendor == "postgresql" and Path("/proc").is_dir():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            (pid,) = cursor.fetchone()
+        tick = os.sysconf("SC_CLK_TCK")
+
+        def read() -> bool:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                return False
+            sample["cpu"] = (int(fields[11]) + int(fields[12])) / tick
+            return True
+
+        def poll() -> None:
+            while read():
+                time.sleep(0.05)
+
+        threading.Thread(target=poll, daemon=True).start()
+    try:
+        code = cli_main(["import", path, "--user", USERNAME])
+    finally:
+        if sample:
+            read()  # the server has answered the commit: its CPU is all there
+        target = os.environ.get("BENCH_IMPORTS_SERVER_CPU")
+        if target and "cpu" in sample:
+            Path(target).write_text(str(sample["cpu"]))
+    return code
+
+
 def print_table(results: list[dict[str, Any]]) -> None:
     """Print one line per database and file."""
     for r in results:
-        print(f"\nnhập số liệu — {r['db']} {r.get('db_version', '')}, {r['rows']} giá trị mỗi tệp")
-        for name in ("valid", "refused"):
+        print(
+            f"\nnhập số liệu — {r['db']} {r.get('db_version', '')}, {r['rows']} giá trị mỗi tệp "
+            f"(tải máy {r.get('load_before')} → {r.get('load_after')})"
+        )
+        s = r["startup"]
+        print(f"  khởi động (tệp rỗng): CPU {s['cpu_s']:.2f} s + máy chủ {s['server_cpu_s']:.2f} s")
+        for name in ("valid", "again", "refused"):
             f = r[name]
             print(
                 f"  {name:<8} mã thoát {f['exit_code']}  {f['values_per_s']:>8} giá trị/s  "
-                f"thời gian {f['wall_s']:>7.1f} s  CPU {f['cpu_s']:>7.1f} s  "
+                f"thời gian {f['wall_s']:>7.1f} s  CPU {f['cpu_s']:>6.1f} s "
+                f"+ máy chủ {f['server_cpu_s']:>5.1f} s  "
+                f"{f['values_per_cpu_s']:>7} giá trị/CPU-s "
+                f"(riêng phần nhập {f.get('import_values_per_cpu_s')})  "
                 f"RSS đỉnh {f['peak_rss_mb']:>6.1f} MB  báo cáo {f['report_bytes']} B"
             )
 

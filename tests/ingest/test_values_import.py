@@ -220,6 +220,27 @@ def test_a_refusal_in_a_later_chunk_undoes_the_earlier_chunks(monkeypatch, commu
     assert dry.summary["create"] == 4 and not DataValue.objects.exists()
 
 
+def test_a_cell_repeated_in_later_chunks_names_its_first_line(monkeypatch, commune_user, commune):
+    from phongtrao.ingest import values as values_module
+    from phongtrao.ingest.values import ValueRow, values_import
+
+    monkeypatch.setattr(values_module, "CHUNK_ROWS", 2)
+    periods = ["202301", "202302", "202301", "202301", "202302"]
+    rows = [
+        ValueRow(line=i + 2, element="propaganda_rounds", orgunit=commune.code, period=p, value="5")
+        for i, p in enumerate(periods)
+    ]
+    with pytest.raises(InvalidInput) as caught:
+        values_import(user=commune_user, rows=rows)
+    duplicate = "Trùng với dòng {}: cùng chỉ tiêu, đơn vị và kỳ."
+    assert [(r.line, r.reason) for r in caught.value.extra["rows"]] == [
+        (4, duplicate.format(2)),
+        (5, duplicate.format(2)),
+        (6, duplicate.format(3)),
+    ]
+    assert not DataValue.objects.exists()
+
+
 def test_refusals_are_counted_per_reason_and_only_the_first_rows_kept(
     monkeypatch, tmp_path, commune_user, commune
 ):

@@ -10,10 +10,11 @@ Re-importing the same rows changes nothing.
 from __future__ import annotations
 
 import itertools
+import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
 
@@ -52,9 +53,8 @@ MSG_OTHER_REASONS = "Các lý do khác"
 Progress = Callable[[str, int, int], None]
 
 
-@dataclass(frozen=True)
-class ValueRow:
-    """One value as a file states it; codes may be ours or mapped external ids."""
+class ValueRow(NamedTuple):
+    """One value as a file states it; codes may be ours or mapped external ids (a tuple)."""
 
     line: int
     element: str
@@ -112,6 +112,16 @@ class ImportReport:
         self._count(action, reason)
         self.omitted += 1
 
+    def tally_many(self, counts: dict[str, int], reasons: dict[str, int]) -> None:
+        """Count rows without keeping them: per action, and refusals per reason (in order met)."""
+        for action, n in counts.items():
+            self.counts[action] = self.counts.get(action, 0) + n
+            self.omitted += n
+        for reason, n in reasons.items():
+            if reason not in self.reasons and len(self.reasons) >= REASONS:
+                reason = MSG_OTHER_REASONS
+            self.reasons[reason] = self.reasons.get(reason, 0) + n
+
     def _count(self, action: str, reason: str) -> None:
         self.counts[action] = self.counts.get(action, 0) + 1
         if action == "refused":
@@ -167,7 +177,7 @@ def values_import(
     refusal (or a dry run) rolls everything back.
     """
     report = ImportReport(dry_run=dry_run)
-    seen: dict[int, int] = {}  # a hash of each cell -> its first line: duplicates are refused
+    seen = _SeenCells()  # each cell's first line: duplicates are refused
     done = changes = 0
     codes = _Codes()
     try:
@@ -206,6 +216,8 @@ def values_import(
             )
     except _Rollback:
         pass
+    finally:
+        seen.close()
     report.outcomes.sort(key=lambda o: o.line)
     return report
 
@@ -220,6 +232,7 @@ class _Codes:
         for option in CategoryOption.objects.all():
             self.options[option.combo_id][option.code] = option
         self.option_aliases: dict[str, CategoryOption | None] = {}
+        self.periods: dict[Period, Period] = {}
 
     def learn(self, rows: list[ValueRow]) -> None:
         """Look up the element and split codes not met in earlier chunks."""
@@ -241,7 +254,11 @@ class _Codes:
 
 
 class _Resolver:
-    """Look up the codes of one chunk at once: units here, the rest from the import's _Codes."""
+    """Look up the codes of one chunk at once: units here, the rest from the import's _Codes.
+
+    What a row names is looked up once per distinct name in the chunk: (element, split),
+    (element, period text) and (unit, period), so a row costs a few dict lookups.
+    """
 
     def __init__(self, rows: list[ValueRow], codes: _Codes) -> None:
         codes.learn(rows)
@@ -258,37 +275,60 @@ class _Resolver:
             else {}
         )
         self._periods: dict[tuple[int, str], Period] = {}
+        self._pairs: dict[
+            tuple[str, str], tuple[DataElement | None, CategoryOption | None, str]
+        ] = {}
+        self._units: dict[tuple[str, int], OrgUnit | None] = {}
 
     def cell(self, row: ValueRow) -> Cell:
-        codes = self.codes
-        element = codes.elements.get(row.element)
+        # Refused in this order: the element, the period, the unit, then the split.
+        pair = self._pairs.get((row.element, row.option))
+        if pair is None:
+            pair = self._pairs[(row.element, row.option)] = self._pair(row.element, row.option)
+        element, option, refusal = pair
         if element is None:
-            raise InvalidInput(f"Không có chỉ tiêu «{row.element}».")
-        period = row.period_obj or self._period(element, row.period)
-        unit = self._unit(row.orgunit, period)
+            raise InvalidInput(refusal)
+        period = row.period_obj
+        if period is None:
+            period = self._periods.get((element.id, row.period))
+            if period is None:
+                period = self._period(element, row.period)
+        else:
+            period = self.codes.periods.setdefault(period, period)
+        unit_key = (row.orgunit, id(period))
+        unit = self._units.get(unit_key)
         if unit is None:
-            raise InvalidInput(f"Không có đơn vị «{row.orgunit}» trong phạm vi bạn được nhập liệu.")
-        options = codes.options.get(element.category_combo_id, {})
-        alias = codes.option_aliases.get(row.option)
-        option = options.get(getattr(alias, "code", None) or row.option)
+            unit = self._units[unit_key] = self._unit(row.orgunit, period)
+            if unit is None:
+                raise InvalidInput(
+                    f"Không có đơn vị «{row.orgunit}» trong phạm vi bạn được nhập liệu."
+                )
         if option is None:
-            raise InvalidInput(f"Phân tổ «{row.option}» không có ở chỉ tiêu {element.code}.")
-        return Cell(
-            element=element,
-            option=option,
-            orgunit=unit,
-            period=period,
-            raw=row.value,
-            line=row.line,
-            comment=row.comment,
-        )
+            raise InvalidInput(refusal)
+        return Cell(element, option, unit, period, row.value, row.line, None, False, row.comment)
+
+    def _pair(
+        self, element_code: str, option_code: str
+    ) -> tuple[DataElement | None, CategoryOption | None, str]:
+        """Return the element and split a row names, or None and why not."""
+        codes = self.codes
+        element = codes.elements.get(element_code)
+        if element is None:
+            return None, None, f"Không có chỉ tiêu «{element_code}»."
+        options = codes.options.get(element.category_combo_id, {})
+        alias = codes.option_aliases.get(option_code)
+        option = options.get(getattr(alias, "code", None) or option_code)
+        if option is None:
+            return element, None, f"Phân tổ «{option_code}» không có ở chỉ tiêu {element.code}."
+        return element, option, ""
 
     def _period(self, element: DataElement, text: str) -> Period:
         key = (element.id, text)
         period = self._periods.get(key)
         if period is None:
             period = period_for_datasets(self.codes.datasets.get(element.id, []), text)
-            self._periods[key] = period
+            # One object per distinct period: later lookups key on it by identity.
+            period = self._periods[key] = self.codes.periods.setdefault(period, period)
         return period
 
     def _unit(self, code: str, period: Period) -> OrgUnit | None:
@@ -309,36 +349,62 @@ def _valid_during(unit: OrgUnit, period: Period) -> bool:
 
 
 def _plan(
-    user: User, rows: list[ValueRow], report: ImportReport, seen: dict[int, int], codes: _Codes
+    user: User, rows: list[ValueRow], report: ImportReport, seen: _SeenCells, codes: _Codes
 ) -> Batch:
     """Resolve and check one chunk; count every row in the report, keep the first ones."""
     resolver = _Resolver(rows, codes)
-    cells: list[Cell] = []
-    # Per row, in file order: the reason it was refused before the check, or None (checked).
-    early: list[str | None] = []
+    # Per row: its cell and the cell's key, or None and why it was refused.
+    resolved: list[tuple[ValueRow, Cell | None, int, str]] = []
     for row in rows:
         try:
             cell = resolver.cell(row)
         except PhongTraoError as error:
-            early.append(error.message)
+            resolved.append((row, None, 0, error.message))
             continue
         period = cell.period
         key = hash((cell.element.id, cell.option.id, cell.orgunit.id, period.start, period.end))
-        if key in seen:
-            early.append(f"Trùng với dòng {seen[key]}: cùng chỉ tiêu, đơn vị và kỳ.")
+        resolved.append((row, cell, key, ""))
+    # The first line of each cell met in earlier chunks, then in this one as it is read.
+    first = seen.lines_of([key for _, found, key, _ in resolved if found is not None])
+    new: list[tuple[int, int]] = []
+    cells: list[Cell] = []
+    # Per row, in file order: the reason it was refused before the check, or None (checked).
+    early: list[str | None] = []
+    for row, found, key, why in resolved:
+        if found is None:
+            early.append(why)
             continue
-        seen[key] = row.line
-        cells.append(cell)
+        line = first.get(key)
+        if line is not None:
+            early.append(f"Trùng với dòng {line}: cùng chỉ tiêu, đơn vị và kỳ.")
+            continue
+        first[key] = row.line
+        new.append((key, row.line))
+        cells.append(found)
         early.append(None)
+    seen.add(new)
+    del resolved, new, first
     batch = cells_check(user=user, cells=cells)
     decisions = iter(batch.decisions)
+    # Rows past the kept ones are only counted: here, then added to the report at once.
+    counts: dict[str, int] = {}
+    reasons: dict[str, int] = {}
     for row, reason in zip(rows, early, strict=True):
-        if reason is not None:
-            if report.keeps("refused"):
+        if reason is None:
+            decision = next(decisions)
+            action = decision.action
+            # An import names no version: the one read under lock is checked when writing.
+            if report.keeps(action):
+                report.add(_outcome(row.line, decision))
+                continue
+            reason = decision.reason
+        else:
+            action = "refused"
+            if report.keeps(action):
                 report.add(
                     RowOutcome(
                         row.line,
-                        "refused",
+                        action,
                         row.element,
                         row.orgunit,
                         row.period,
@@ -346,16 +412,47 @@ def _plan(
                         reason=reason,
                     )
                 )
-            else:
-                report.tally("refused", reason)
-            continue
-        decision = next(decisions)
-        # An import names no version: the one read under lock is checked when writing.
-        if report.keeps(decision.action):
-            report.add(_outcome(row.line, decision))
-        else:
-            report.tally(decision.action, decision.reason)
+                continue
+        counts[action] = counts.get(action, 0) + 1
+        if action == "refused":
+            reasons[reason] = reasons.get(reason, 0) + 1
+    report.tally_many(counts, reasons)
     return batch
+
+
+class _SeenCells:
+    """The first line of every cell an import has met, kept off the Python heap.
+
+    A file of ten million values would need a gigabyte as a dict; the keys (a hash of element,
+    split, unit and period) and lines go to a private temporary SQLite database instead (its
+    pages cached up to a few megabytes, the rest on disk, removed when closed), asked once per
+    chunk for the chunk's keys.
+    """
+
+    def __init__(self) -> None:
+        self._db = sqlite3.connect("", isolation_level=None)
+        self._db.execute("CREATE TABLE seen (key INTEGER PRIMARY KEY, line INTEGER NOT NULL)")
+        self._db.execute("CREATE TEMP TABLE wanted (key INTEGER)")
+        self._empty = True
+
+    def lines_of(self, keys: list[int]) -> dict[int, int]:
+        """Return the first line of each of keys met in earlier chunks."""
+        if self._empty or not keys:
+            return {}
+        db = self._db
+        db.execute("DELETE FROM wanted")
+        db.executemany("INSERT INTO wanted VALUES (?)", ((k,) for k in keys))
+        rows = db.execute("SELECT s.key, s.line FROM wanted w JOIN seen s ON s.key = w.key")
+        return dict(rows.fetchall())
+
+    def add(self, pairs: list[tuple[int, int]]) -> None:
+        """Keep the first line of cells met for the first time (key, line)."""
+        if pairs:
+            self._db.executemany("INSERT INTO seen VALUES (?, ?)", pairs)
+            self._empty = False
+
+    def close(self) -> None:
+        self._db.close()
 
 
 def _outcome(line: int, decision: Decision) -> RowOutcome:

@@ -16,7 +16,7 @@ from phongtrao.core.errors import Conflict, InvalidInput, NotFound, RowError
 from phongtrao.core.models import Source
 from phongtrao.orgunits.models import OrgUnit
 
-from ..models import Approval
+from ..models import Approval, value_key
 from ..periods import Period
 from .write import (
     HISTORY_PERIODS,
@@ -30,7 +30,6 @@ from .write import (
     cells_write,
     dataset_assignments,
     target_refusal,
-    value_key,
     value_parse,
 )
 

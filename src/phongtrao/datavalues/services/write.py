@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 from bisect import bisect_left
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -30,7 +30,7 @@ from phongtrao.analytics.rollups import values_insert_batched
 from phongtrao.catalog.expressions import parse_expression
 from phongtrao.catalog.models import CategoryOption, DataElement, DataSet, DataSetElement
 from phongtrao.catalog.rules import outlier_check
-from phongtrao.core.audit import audit_record_many
+from phongtrao.core.audit import audit_json, audit_rows_insert, audit_stamp
 from phongtrao.core.bulk import rows_insert
 from phongtrao.core.dataversion import data_changed
 from phongtrao.core.errors import InvalidInput
@@ -38,7 +38,8 @@ from phongtrao.core.models import Source
 from phongtrao.core.numbers import decimal_plain, format_vi_number, parse_vi_number
 from phongtrao.orgunits.models import Level, OrgUnit
 
-from ..models import Approval, DataValue, PeriodFields, value_key
+from ..models import Approval, DataValue, PeriodFields
+from ..models import value_key as value_key  # re-exported: the audit key of a cell
 from ..periods import Period, PeriodKind
 from ..validation import Cell as RuleCell
 from ..validation import Finding, cells_violated, outlier_finding, rule_specs
@@ -61,6 +62,8 @@ MSG_CONFLICT = (
     "Hãy tải lại biểu mẫu để xem giá trị mới rồi nhập lại."
 )
 HISTORY_PERIODS = 24
+# The fewest earlier values a series needs before a value of it can be flagged as an outlier.
+OUTLIER_MIN_HISTORY = 6
 # Rows per conditional UPDATE/DELETE: each row adds one (id AND version) term to the WHERE.
 WRITE_BATCH = 200
 _MONTHS = {PeriodKind.YEAR: 12, PeriodKind.HALF: 6, PeriodKind.QUARTER: 3, PeriodKind.MONTH: 1}
@@ -74,12 +77,12 @@ class CellConflict(Exception):
         self.conflicts = conflicts
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):
     """One value a caller wants stored; raw is what was typed (None or "" clears the cell).
 
     check_version: the caller names the version it read (expected_version, None for an empty
     cell). Imports carry no version: they are checked against the version read under lock.
+    A plain tuple: an import builds one per value.
     """
 
     element: DataElement
@@ -104,7 +107,7 @@ class StoredValue(NamedTuple):
     updated_by_id: int | None
 
 
-@dataclass
+@dataclass(slots=True)
 class Decision:
     """What happens to one cell: create, update, delete, unchanged, conflict or refused."""
 
@@ -253,12 +256,16 @@ def dataset_assignments(dataset_ids: Iterable[int]) -> dict[int, frozenset[int]]
 
 
 def _unit_periods(cells: list[Cell]) -> set[tuple[int, date, date]]:
-    return {(c.orgunit.id, c.period.start, c.period.end) for c in cells}
+    # Per distinct period object first: a batch has few periods and many cells.
+    spans = {id(c.period): (c.period.start, c.period.end) for c in cells}
+    return {(c.orgunit.id, *spans[id(c.period)]) for c in cells}
 
 
-def _stored(cells: list[Cell], *, lock: bool) -> dict[tuple[int, date, date], list[StoredValue]]:
+def _stored(
+    cells: list[Cell], *, lock: bool, wanted: set[tuple[int, date, date]] | None = None
+) -> dict[tuple[int, date, date], list[StoredValue]]:
     """Return every stored value of the batch's units and periods, locked for the write."""
-    wanted = _unit_periods(cells)
+    wanted = _unit_periods(cells) if wanted is None else wanted
     if not wanted:
         return {}
     qs = DataValue.objects.filter(
@@ -279,8 +286,10 @@ def _stored(cells: list[Cell], *, lock: bool) -> dict[tuple[int, date, date], li
     return found
 
 
-def _approved(cells: list[Cell]) -> set[tuple[int, int, date, date]]:
-    wanted = _unit_periods(cells)
+def _approved(
+    cells: list[Cell], wanted: set[tuple[int, date, date]] | None = None
+) -> set[tuple[int, int, date, date]]:
+    wanted = _unit_periods(cells) if wanted is None else wanted
     if not wanted:
         return set()
     rows = Approval.objects.filter(
@@ -299,70 +308,105 @@ def cells_check(
     scoped: bool = True,
     history_periods: int = HISTORY_PERIODS,
 ) -> Batch:
-    """Decide every cell of a batch; write nothing, lock the stored values read."""
-    datasets = datasets_of_elements(c.element.id for c in cells)
+    """Decide every cell of a batch; write nothing, lock the stored values read.
+
+    The reads are one query each for the whole batch; what is asked per cell is answered from
+    dicts keyed by the batch's distinct units, periods and data sets, so a cell costs a few
+    lookups (an import sends 10.000 at a time).
+    """
+    datasets = datasets_of_elements({c.element.id for c in cells})
     assignments = dataset_assignments(d.id for ds in datasets.values() for d in ds)
-    stored = _stored(cells, lock=True)
+    wanted = _unit_periods(cells)
+    stored = _stored(cells, lock=True, wanted=wanted)
     current_of = {
         (sv.element_id, sv.option_id, unit, start, end): sv
         for (unit, start, end), values in stored.items()
         for sv in values
     }
-    approved = _approved(cells)
+    approved = _approved(cells, wanted)
     allowed: dict[int, bool] = {}
     # Every element of one form asks the same question of a unit and period: ask it once.
+    # Keys use the period object's id: the cells hold every period alive while this runs.
     fits: dict[tuple[Any, ...], tuple[list[DataSet], str]] = {}
     same_sets = {e: tuple(d.id for d in ds) for e, ds in datasets.items()}
-    decisions = []
+    # Per (element, option): the refusal of a split of another element, or None.
+    options_ok: dict[tuple[int, int], str | None] = {}
+    decisions: list[Decision] = []
+    append = decisions.append
     for cell in cells:
         decision = Decision(cell)
-        decisions.append(decision)
-        unit = cell.orgunit
+        append(decision)
+        element, option, unit, period = cell.element, cell.option, cell.orgunit, cell.period
+        unit_id = unit.id
         if scoped:
-            if unit.id not in allowed:
-                allowed[unit.id] = user_can(user, Action.ENTER_DATA, unit)
-            if not allowed[unit.id]:
+            ok = allowed.get(unit_id)
+            if ok is None:
+                ok = allowed[unit_id] = user_can(user, Action.ENTER_DATA, unit)
+            if not ok:
                 decision.reason = MSG_OUT_OF_SCOPE.format(code=unit.code)
                 continue
-        candidates = datasets.get(cell.element.id, [])
-        fit_key = (same_sets.get(cell.element.id), unit.id, cell.period)
-        if candidates and fit_key in fits:
-            fitting, reason = fits[fit_key]
-        else:
-            fitting, reason = fits[fit_key] = _fitting(candidates, assignments, cell)
+        element_id = element.id
+        fit_key = (same_sets.get(element_id), unit_id, id(period))
+        found = fits.get(fit_key) if fit_key[0] is not None else None
+        if found is None:
+            found = fits[fit_key] = _fitting(datasets.get(element_id, []), assignments, cell)
+        fitting, reason = found
         if not fitting:
             decision.reason = reason
             continue
-        if cell.option.combo_id != cell.element.category_combo_id:
-            decision.reason = MSG_OPTION.format(option=cell.option.code, element=cell.element.code)
+        option_key = (element_id, option.id)
+        if option_key not in options_ok:
+            options_ok[option_key] = (
+                None
+                if option.combo_id == element.category_combo_id
+                else MSG_OPTION.format(option=option.code, element=element.code)
+            )
+        refusal = options_ok[option_key]
+        if refusal is not None:
+            decision.reason = refusal
             continue
-        try:
-            decision.value = value_parse(cell.element, cell.raw)
-        except InvalidInput as error:
-            decision.reason = error.message
-            continue
-        key = (cell.element.id, cell.option.id, unit.id, cell.period.start, cell.period.end)
-        current = decision.current = current_of.get(key)
-        decision.before = current.value if current else None
-        if (current.value if current else None) == decision.value:
-            decision.action = "unchanged"
-            continue
-        if any((d.id, unit.id, cell.period.start, cell.period.end) in approved for d in fitting):
+        raw = cell.raw
+        if raw.__class__ is str and raw.isdigit() and raw.isascii() and len(raw) < 16:
+            # Plain digits, the bulk of any import: what value_parse reads, without a call.
+            value: Decimal | None = Decimal(raw)
+        else:
+            try:
+                value = value_parse(element, raw)
+            except InvalidInput as error:
+                decision.reason = error.message
+                continue
+        decision.value = value
+        start, end = period.start, period.end
+        current = decision.current = current_of.get(
+            (element_id, option_key[1], unit_id, start, end)
+        )
+        if current is None:
+            if value is None:
+                decision.action = "unchanged"
+                continue
+        else:
+            decision.before = current.value
+            if current.value == value:
+                decision.action = "unchanged"
+                continue
+        if approved and any((d.id, unit_id, start, end) in approved for d in fitting):
             decision.reason = MSG_LOCKED
             continue
-        seen = current.version if current is not None else None
-        if cell.check_version and cell.expected_version != seen:
-            decision.action = "conflict"
-            decision.conflict = _conflict(cell, current)
-            continue
-        decision.action = (
-            "create" if current is None else "delete" if decision.value is None else "update"
-        )
+        if cell.check_version:
+            seen = current.version if current is not None else None
+            if cell.expected_version != seen:
+                decision.action = "conflict"
+                decision.conflict = _conflict(cell, current)
+                continue
+        decision.action = "create" if current is None else "delete" if value is None else "update"
     batch = Batch(decisions)
-    changing = [d for d in decisions if d.changes]
+    changing = [d for d in decisions if d.action in _CHANGES]
     _check_rules(batch, changing, stored)
     _flag_outliers(batch, [d for d in changing if d.action != "refused"], history_periods)
     return batch
+
+
+_CHANGES = frozenset(("create", "update", "delete"))
 
 
 def _fitting(
@@ -434,9 +478,19 @@ def _check_rules(
         | set(parse_expression(spec.right).element_codes)
         for spec in specs
     }
+    # The rules read plain cells; one per distinct (element, split, value), made once.
+    made: dict[tuple[int, int, Decimal], RuleCell] = {}
+
+    def rule_cell(element: DataElement, option: CategoryOption, value: Decimal) -> RuleCell:
+        key = (element.id, option.id, value)
+        found = made.get(key)
+        if found is None:
+            found = made[key] = _rule_cell(element, option, value)
+        return found
+
     for key, decisions in groups.items():
         after = {
-            (sv.element_id, sv.option_id): _rule_cell(
+            (sv.element_id, sv.option_id): rule_cell(
                 elements[sv.element_id], options[sv.option_id], sv.value
             )
             for sv in stored.get(key, [])
@@ -447,7 +501,7 @@ def _check_rules(
             if decision.value is None:
                 after.pop(cell_key, None)
             else:
-                after[cell_key] = _rule_cell(cell.element, cell.option, decision.value)
+                after[cell_key] = rule_cell(cell.element, cell.option, decision.value)
         for finding in cells_violated(list(after.values()), specs=specs):
             if not finding.blocking:
                 batch.warnings.append(finding)
@@ -474,39 +528,56 @@ def _flag_outliers(batch: Batch, changing: list[Decision], history_periods: int)
     valued = [d for d in changing if d.value is not None]
     if not valued:
         return
+    # Per distinct period (by object: the cells keep them alive) and one pass for the sets.
     cells = [d.cell for d in valued]
+    periods = {id(c.period): c.period for c in cells}
+    units = {c.orgunit.id for c in cells}
+    elements = {c.element.id for c in cells}
     # The oldest period end that can still be among the last history_periods of any cell.
     bounds = [
-        c.period.start - timedelta(days=31 * _MONTHS[c.period.kind] * (history_periods + 1))
-        for c in cells
-        if c.period.kind in _MONTHS
+        p.start - timedelta(days=31 * _MONTHS[p.kind] * (history_periods + 1))
+        for p in periods.values()
+        if p.kind in _MONTHS
     ]
+    latest = max(p.start for p in periods.values())
+    # Read by unit and a window of period starts (a start is at most a year before its end):
+    # the (unit, start, end) index then reads the batch's units' last periods. The elements
+    # are kept here, not in the query, where SQLite would walk every value of the elements.
     qs = DataValue.objects.filter(
-        orgunit_id__in={c.orgunit.id for c in cells},
-        element_id__in={c.element.id for c in cells},
-        period_kind__in={c.period.kind.value for c in cells},
-        period_end__lt=max(c.period.start for c in cells),
+        orgunit_id__in=units,
+        period_kind__in={p.kind.value for p in periods.values()},
+        period_end__lt=latest,
+        period_start__lt=latest,
     )
-    if len(bounds) == len(cells):
-        qs = qs.filter(period_end__gte=min(bounds))
+    if len(bounds) == len(periods):
+        oldest = min(bounds)
+        qs = qs.filter(period_end__gte=oldest, period_start__gte=oldest - timedelta(days=366))
     history: dict[tuple[int, int, int, str], dict[tuple[date, date], Decimal]] = defaultdict(dict)
     columns = ("element_id", "option_id", "orgunit_id", "period_kind")
     for *key, start, end, value in qs.values_list(*columns, "period_start", "period_end", "value"):
-        history[tuple(key)][(start, end)] = value
-    # Earlier periods of the same batch count as history, whatever the chunking.
-    keyed = []
-    for d in valued:
-        c = d.cell
-        period = c.period
-        key = (c.element.id, c.option.id, c.orgunit.id, period.kind.value)
+        if key[0] in elements:
+            history[tuple(key)][(start, end)] = value
+    kinds = {id(p): p.kind.value for p in periods.values()}
+    keyed = [
+        (d, (c.element.id, c.option.id, c.orgunit.id, kinds[id(c.period)]))
+        for d, c in zip(valued, cells, strict=True)
+    ]
+    # A series with no more values than the history a check needs cannot flag anything: the
+    # batch's values of the others are added to their history (earlier periods of the same
+    # batch count, whatever the chunking) and only those series are built.
+    sizes = Counter(key for _, key in keyed)
+    if history:
+        for key in history.keys() & sizes.keys():
+            sizes[key] += len(history[key])
+    keyed = [(d, key) for d, key in keyed if sizes[key] > OUTLIER_MIN_HISTORY]
+    for d, key in keyed:
+        period = d.cell.period
         history[key][(period.start, period.end)] = d.value  # type: ignore[assignment]
-        keyed.append((d, key))
-    # Per series: its period ends in order and the value of each end, built once.
     series: dict[tuple[int, int, int, str], tuple[list[date], dict[date, Decimal]]] = {}
     for d, key in keyed:
+        past = history[key]
         found = series.get(key)
         if found is None:
-            past = history[key]
             found = series[key] = (
                 sorted(end for _, end in past),
                 {end: v for (_, end), v in past.items()},
@@ -515,7 +586,7 @@ def _flag_outliers(batch: Batch, changing: list[Decision], history_periods: int)
         before = bisect_left(ends, d.cell.period.start)
         values = [by_end[end] for end in ends[max(0, before - history_periods) : before]]
         values.reverse()
-        result = outlier_check(d.value, values)  # type: ignore[arg-type]
+        result = outlier_check(d.value, values, min_history=OUTLIER_MIN_HISTORY)  # type: ignore[arg-type]
         if result is not None:
             c = d.cell
             d.needs_review = True
@@ -546,10 +617,7 @@ def cells_write(
     _delete(deletes, result)
     if creates or updates or deletes:
         data_changed()  # cached figures computed before this write are not used again
-    labels: dict[tuple[int, int], str] = {}
-    audit_record_many(
-        (_audit(d, actor, source, note, labels) for d in (*creates, *updates, *deletes)), at=now
-    )
+    audit_rows_insert(_audit_rows((*creates, *updates, *deletes), actor, source, note, now))
     return result
 
 
@@ -701,47 +769,74 @@ def _delete(decisions: list[Decision], result: SaveResult) -> None:
     result.deleted += len(decisions)
 
 
-def _audit(
-    d: Decision, actor: User | None, source: str, note: str, labels: dict[tuple[int, int], str]
-) -> dict[str, Any]:
-    cell = d.cell
-    element, option = cell.element, cell.option
-    label = labels.get((element.id, option.id))
-    if label is None:
-        label = labels[(element.id, option.id)] = element.short_name + (
-            "" if option.code == "default" else f" ({option.name})"
-        )
+def _audit_rows(
+    decisions: Iterable[Decision], actor: User | None, source: str, note: str, now: Any
+) -> Iterable[tuple[Any, ...]]:
+    """Yield one audit row per change (AUDIT_COLUMNS order), as audit_record would write it.
+
+    Labels, period keys and the printed forms of values are computed once per distinct
+    element and split, period and value, not once per change.
+    """
+    stamp = audit_stamp(now)
+    actor_id = actor.pk if actor is not None else None
     suffix = f" ({note})" if note else ""
-    common = {
-        "actor": actor,
-        "source": source,
-        "target_type": "datavalue",
-        "target_id": value_key(element.id, option.id, cell.orgunit.id, cell.period),
-        "orgunit": cell.orgunit,
-    }
-    if d.action == "create":
-        return {
-            **common,
-            "action": "datavalue.create",
-            "summary": f"Nhập {label} kỳ {cell.period.code}: {format_vi_number(d.value)}{suffix}",
-            "after": d.value,
-        }
-    if d.action == "delete":
-        return {
-            **common,
-            "action": "datavalue.delete",
-            "summary": f"Xóa {label} kỳ {cell.period.code}{suffix}",
-            "before": d.before,
-        }
-    before, after = d.before, d.value
-    return {
-        **common,
-        "action": "datavalue.update",
-        "summary": f"Sửa {label} kỳ {cell.period.code}: {format_vi_number(before)} → "
-        f"{format_vi_number(after)}{suffix}",
-        "before": before,
-        "after": after,
-    }
+    labels: dict[tuple[int, int], str] = {}
+    spans: dict[int, tuple[str, str]] = {}  # id(period) -> (code, "start/end")
+    printed: dict[Decimal, tuple[str, str | None]] = {}  # value -> (Vietnamese form, JSON)
+
+    def shown(value: Decimal | None) -> tuple[str, str | None]:
+        if value is None:
+            return "", None
+        found = printed.get(value)
+        if found is None:
+            found = printed[value] = (format_vi_number(value), audit_json(value))
+        return found
+
+    for d in decisions:
+        cell = d.cell
+        element, option, unit, period = cell.element, cell.option, cell.orgunit, cell.period
+        label = labels.get((element.id, option.id))
+        if label is None:
+            label = labels[(element.id, option.id)] = element.short_name + (
+                "" if option.code == "default" else f" ({option.name})"
+            )
+        span = spans.get(id(period))
+        if span is None:
+            span = spans[id(period)] = (period.code, f"{period.start}/{period.end}")
+        code, dates = span
+        target = f"{element.id}/{option.id}/{unit.id}/{dates}"  # value_key(), unrolled
+        if d.action == "create":
+            after, after_json = shown(d.value)
+            action, summary, before_json = (
+                "datavalue.create",
+                f"Nhập {label} kỳ {code}: {after}{suffix}",
+                None,
+            )
+        elif d.action == "delete":
+            action, summary, before_json, after_json = (
+                "datavalue.delete",
+                f"Xóa {label} kỳ {code}{suffix}",
+                shown(d.before)[1],
+                None,
+            )
+        else:
+            before, before_json = shown(d.before)
+            after, after_json = shown(d.value)
+            action = "datavalue.update"
+            summary = f"Sửa {label} kỳ {code}: {before} → {after}{suffix}"
+        yield (
+            stamp,
+            actor_id,
+            action,
+            source,
+            "datavalue",
+            target,
+            unit.id,
+            summary[:500],
+            before_json,
+            after_json,
+            "",
+        )
 
 
 def datavalues_write_unscoped(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import operator
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -51,22 +52,32 @@ def read_values_csv(lines: Iterable[str]) -> Iterator[ValueRow]:
     where = {name: i for i, name in enumerate(header)}
     columns = [where.get(name) for name in ("chi_tieu", "phan_to", "don_vi", "ky", "gia_tri")]
     columns.append(where.get("ghi_chu"))
+    # The usual layout (a split column, a comment column or not) is read without a loop.
+    present = [i for i in columns if i is not None]
+    top = max(present) if columns[1] is not None else 1 << 30
+    pick = operator.itemgetter(*present)
+    has_comment = columns[5] is not None
     for line, cells in enumerate(reader, start=2):
-        if not any(c.strip() for c in cells):
-            continue
-        width = len(cells)
-        element, option, orgunit, period, value, comment = (
-            _text(cells[i]) if i is not None and i < width else "" for i in columns
-        )
-        yield ValueRow(
-            line=line,
-            element=element,
-            option=option or "default",
-            orgunit=orgunit,
-            period=period,
-            value=value,
-            comment=comment,
-        )
+        if len(cells) > top:
+            # Every column there (the usual line): strip them, normalise only non-ASCII text.
+            picked = pick(cells)
+            joined = "".join(picked)
+            if not joined.strip() and not "".join(cells).strip():
+                continue
+            if joined.isascii():
+                texts = [c.strip() for c in picked]
+            else:
+                texts = [_text(c) for c in picked]
+            element, option, orgunit, period, value = texts[:5]
+            comment = texts[5] if has_comment else ""
+        else:
+            if not any(c.strip() for c in cells):
+                continue
+            width = len(cells)
+            element, option, orgunit, period, value, comment = (
+                _text(cells[i]) if i is not None and i < width else "" for i in columns
+            )
+        yield ValueRow(line, element, orgunit, period, value, option or "default", comment)
 
 
 def _text(cell: str) -> str:
