@@ -41,7 +41,8 @@ UNITS = {
     "P": (Hierarchy.OLD, "02"),  # Tỉnh Hà Giang
     "F": (Hierarchy.OLD, "00712"),  # Thị trấn Phó Bảng, Huyện Đồng Văn, same province
     "F_D": (Hierarchy.OLD, "026"),  # Huyện Đồng Văn
-    "X": (Hierarchy.OLD, "08"),  # Tỉnh Tuyên Quang (old tree)
+    "X": (Hierarchy.OLD, "08"),  # Tỉnh Tuyên Quang (old tree): another province, but a
+    # predecessor of NP, whose officers read its history
     "NC": (Hierarchy.NEW, "00691"),  # Phường Hà Giang 2, successor of the commune
     "NP": (Hierarchy.NEW, "08"),  # Tỉnh Tuyên Quang (2025), which took in Hà Giang
 }
@@ -73,7 +74,7 @@ admin             AEPVWNUM AEPVWNUM AEPVWNUM AEPVWNUM AEPVWNUM AEPVWNUM -       
 two_communes      AEVWNU   -        -        -        AEVWNU   -        -        -        -
 front_and_commune AEVWNU   A        A        A        A        A        -        -        -
 new_tree_commune  AV       AV       -        -        -        -        -        AEVWNU   -
-new_tree_province AV       AV       AV       AV       AV       AV       -        AEPVWU   AEPVWU
+new_tree_province AV       AV       AV       AV       AV       AV       AV       AEPVWU   AEPVWU
 no_grant          -        -        -        -        -        -        -        -        -
 inactive_officer  -        -        -        -        -        -        -        -        -
 superuser         AEPVWNUM AEPVWNUM AEPVWNUM AEPVWNUM AEPVWNUM AEPVWNUM AEPVWNUM AEPVWNUM AEPVWNUM

@@ -344,13 +344,17 @@ def pivot_table(
 def _groupings(
     targets: Sequence[_Target], *, split_only: bool = False
 ) -> list[tuple[Grouping, dict[str, list[int]]]]:
-    """Group targets into queries: single paths by length, each union alone."""
-    by_length: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    """Group targets into queries: single paths by tree and length, each union alone.
+
+    Trees apart: a unit of today counts its predecessors' rows, which may be another target's
+    own (today's Tuyên Quang and old Hà Giang asked side by side).
+    """
+    by_length: dict[tuple[str, int], dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     found: list[tuple[Grouping, dict[str, list[int]]]] = []
     for ti, target in enumerate(targets):
         if len(target.paths) == 1:
             path = target.paths[0]
-            by_length[len(path)][path].append(ti)
+            by_length[(path.split("/", 1)[0], len(path))][path].append(ti)
         else:
             found.append((Grouping.union(target.paths, split_only=split_only), {UNION_KEY: [ti]}))
     for _length, members in sorted(by_length.items()):
