@@ -19,6 +19,9 @@ from phongtrao.orgunits.models import Hierarchy, OrgUnit
 from phongtrao.orgunits.selectors import TargetRule
 from phongtrao.registries import models as m
 from phongtrao.registries.rehome import orgunits_rehome, rehome_choices_parse, rehome_plan
+from phongtrao.registries.selectors import records_filter
+from phongtrao.registries.specs import BY_SLUG
+from phongtrao.web.forms.registries import FilterForm
 
 from ..conftest import unit
 from ..factories import make_user
@@ -292,3 +295,64 @@ def test_only_an_administrator_of_the_scope_runs_the_command(capsys):
     assert m.Group.objects.filter(orgunit__hierarchy=Hierarchy.NEW).count() == 0
     assert main(["orgunits", "rehome", "--user", "quantri_tinh", "--under", "024"]) == 0
     assert m.Group.objects.filter(orgunit__hierarchy=Hierarchy.NEW).count() == 1
+
+
+def test_a_record_cut_at_the_change_counts_once_on_todays_units(merged_world):
+    """The old row (mapped to its successor) and its copy are one record on today's units."""
+    old, successor = merged_world["old"], new(MERGED)
+    spans = [
+        (date(2025, 1, 1), date(2025, 12, 31)),
+        (date(2025, 6, 1), date(2025, 8, 31)),
+        (date(2013, 1, 1), date(2026, 12, 31)),
+    ]
+    # Not rehab_rounds: a flow of starts, it counts the copy as a round starting on 1/7/2025.
+    codes = ("persons_managed_educated", "rehab_participants", "model_addresses", "model_types")
+
+    def figures(root):
+        return {
+            (code, start): getattr(
+                registry_indicator_figure(code=code, root=root, start=start, end=end),
+                "value",
+                None,
+            )
+            for code in codes
+            for start, end in spans
+        }
+
+    before = figures(old)
+    orgunits_rehome(actor=make_user("quantri", is_superuser=True))
+    # As it was: the old rows, nothing else (the group is gone from the old unit by each end).
+    assert figures(old) == {
+        **before,
+        **{(c, s): None for c in ("model_addresses", "model_types") for s, _ in spans},
+    }
+    for root in (successor, successor.parent):
+        assert figures(root) == before, root
+
+
+def test_todays_unit_lists_its_predecessors_records(merged_world):
+    """A figure's drill-down on today's unit reaches the old units' records."""
+    old, successor = merged_world["old"], new(MERGED)
+    spec = BY_SLUG["mo-hinh"]
+    everything = spec.model._default_manager.all()
+    old_groups = {merged_world["alive"].pk, merged_world["gone"].pk}
+    for where in (successor, successor.parent):
+        assert (
+            set(records_filter(everything, spec=spec, unit=where).values_list("pk", flat=True))
+            == old_groups
+        )
+    orgunits_rehome(actor=make_user("quantri", is_superuser=True))
+    copy = m.Group.objects.get(orgunit=successor).pk
+    listed = set(records_filter(everything, spec=spec, unit=successor).values_list("pk", flat=True))
+    assert listed == old_groups | {copy}
+    # As it was: the old unit lists its own rows only.
+    assert (
+        set(records_filter(everything, spec=spec, unit=old).values_list("pk", flat=True))
+        == old_groups
+    )
+    # The list's unit filter offers today's unit even where only its predecessors hold records.
+    admin = make_user("quantri2", is_superuser=True)
+    m.Group.objects.filter(pk=copy).delete()
+    form = FilterForm({"don_vi": str(successor.pk)}, user=admin, spec=spec, records=everything)
+    assert str(successor.pk) in dict(form.fields["don_vi"].choices)
+    assert set(form.apply(everything).values_list("pk", flat=True)) == old_groups

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from phongtrao.accounts.models import User
 from phongtrao.accounts.permissions import Action, orgunits_where, scope_paths, user_can
@@ -176,6 +176,37 @@ ATTRIBUTION_LABELS = {
     AttributionRule.SHARE: "chia theo tỉ lệ do quản trị đặt",
     AttributionRule.SEAT: "toàn bộ cho đơn vị nhận trụ sở",
 }
+
+
+def predecessor_paths(*, paths: Iterable[str]) -> list[str]:
+    """Return the paths of the old units that became (part of) a unit at or under paths.
+
+    A unit of today's tree answers for its predecessors' history: its registry lists show
+    their records too. The result keeps no path under another one (an old province covers
+    its districts and communes).
+    """
+    condition = Q()
+    for path in paths:
+        condition |= Q(new__path__startswith=path)
+    if not condition:
+        return []
+    found = sorted(
+        set(OrgUnitSuccession.objects.filter(condition).values_list("old__path", flat=True))
+    )
+    kept: list[str] = []
+    for path in found:  # sorted: an ancestor comes before its descendants
+        if not any(path.startswith(k) for k in kept):
+            kept.append(path)
+    return kept
+
+
+def successor_paths(*, paths: Iterable[str]) -> set[str]:
+    """Return the paths of today's units that old units at paths became (part of)."""
+    return set(
+        OrgUnitSuccession.objects.filter(old__path__in=list(paths)).values_list(
+            "new__path", flat=True
+        )
+    )
 
 
 @dataclass(frozen=True)

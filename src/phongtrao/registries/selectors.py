@@ -14,7 +14,8 @@ from phongtrao.core.audit import audit_record
 from phongtrao.core.errors import AccessDenied, NotFound
 from phongtrao.core.models import Source
 from phongtrao.core.text import nfc
-from phongtrao.orgunits.models import OrgUnit
+from phongtrao.orgunits.models import Hierarchy, OrgUnit
+from phongtrao.orgunits.selectors import predecessor_paths
 
 from .specs import BY_MODEL, BY_SLUG, REGISTRIES, RegistrySpec
 
@@ -84,7 +85,12 @@ def records_filter(
             condition |= Q(**{f"{name}__icontains": text})
         records = records.filter(condition)
     if unit is not None:
-        records = records.filter(**{f"{spec.scope_path}__startswith": unit.path})
+        # A unit of today's tree also lists its predecessors' records (what it answers for).
+        condition = Q(**{f"{spec.scope_path}__startswith": unit.path})
+        if unit.hierarchy == Hierarchy.NEW:
+            for path in predecessor_paths(paths=[unit.path]):
+                condition |= Q(**{f"{spec.scope_path}__startswith": path})
+        records = records.filter(condition)
     for lookup, value in (lookups or {}).items():
         records = records.filter(**{lookup: value})
     if spec.date_field and date_from is not None:

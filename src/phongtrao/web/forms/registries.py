@@ -15,6 +15,7 @@ from django.utils.text import capfirst
 from phongtrao.accounts.permissions import Action, AnyUser, orgunits_where, user_can
 from phongtrao.core.errors import PhongTraoError
 from phongtrao.orgunits.models import OrgUnit
+from phongtrao.orgunits.selectors import successor_paths
 from phongtrao.registries.display import NATIONAL_ID_LABEL, NO, YES
 from phongtrao.registries.models import Event, Grade, GroupType, Person, RehabRound
 from phongtrao.registries.selectors import read_action, records_filter, records_for_user
@@ -132,6 +133,8 @@ def _filter_choices(field: models.Field) -> list[tuple[str, str]]:
 def _unit_choices(user: AnyUser, spec: RegistrySpec, records: QuerySet) -> list[tuple[str, str]]:
     """Return the units holding records, and their ancestors, within the user's scope."""
     paths = set(records.order_by().values_list(spec.scope_path, flat=True).distinct())
+    # Today's units answer for their predecessors' records: they can be chosen too.
+    paths |= successor_paths(paths=paths)
     wanted = set(paths)
     for path in paths:
         wanted.update(OrgUnit(path=path).ancestor_paths())
