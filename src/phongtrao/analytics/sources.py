@@ -135,11 +135,16 @@ def _flow(
     decimals: int = 0,
     amount: str = "",
     ident: str = "''",
+    where: str = "",
 ) -> Source:
+    """A flow of rows dated by date; where: a condition on the row's columns ({a} its alias)."""
+    table = _t(model)
     return Source(
         name=name,
         shape=Shape.FLOW,
-        from_sql=f"{_t(model)} f",
+        from_sql=f"(SELECT * FROM {table} WHERE {where.format(a=table)}) f"  # noqa: S608 - table and columns from the models
+        if where
+        else f"{table} f",
         unit=f"f.{_c(model, 'orgunit')}",
         start=f"f.{_c(model, date)}",
         breakdown=breakdown,
@@ -152,6 +157,7 @@ def _flow(
                 day=f"t.{_c(model, date)}",
                 ident=ident,
                 amount=f"t.{_c(model, amount)}" if amount else "0",
+                where=where.format(a="t"),
             ),
         ),
     )
@@ -252,7 +258,14 @@ def registry_sources() -> dict[str, Source]:
                 ),
             ),
         ),
-        _flow("rehab_rounds", rround, "start", (Measure("rehab_rounds", Agg.COUNT),)),
+        # The part of a round carried on in a successor unit is the same round, not a new one.
+        _flow(
+            "rehab_rounds",
+            rround,
+            "start",
+            (Measure("rehab_rounds", Agg.COUNT),),
+            where=f"{{a}}.{_c(rround, 'continued_from')} IS NULL",
+        ),
         Source(
             name="enrolments",
             shape=Shape.SPAN,

@@ -576,7 +576,9 @@ class _Mover:
         split = [r for r in rows if r[2] < self.day]
         later = self._copy(RehabRound, split, "start")
         for pk, _, _, _, label in split:
-            RehabRound.objects.filter(pk=later[pk]).update(name=f"{label} (tiếp tục)"[:200])
+            RehabRound.objects.filter(pk=later[pk]).update(
+                name=f"{label} (tiếp tục)"[:200], continued_from_id=pk
+            )
         last_day = self.day - timedelta(days=1)
         self._close(RehabRound, split, end=last_day)
         for pk, unit_id, _, end, label in split:

@@ -13,6 +13,16 @@ class RehabRound(Record):
     name = models.CharField("tên đợt", max_length=200, blank=True)
     start = models.DateField("bắt đầu")
     end = models.DateField("kết thúc", null=True, blank=True)
+    # Set on the part of a round that goes on in a successor unit after a reorganisation
+    # (`phongtrao orgunits rehome`): the same round, so it is not counted as a new one.
+    continued_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="continuations",
+        verbose_name="tiếp nối đợt",
+    )
 
     class Meta:
         verbose_name = "đợt cai nghiện tại cộng đồng"
