@@ -14,7 +14,7 @@ from phongtrao.core.errors import InvalidInput, NotFound
 from phongtrao.core.replicas import reading_replica
 from phongtrao.datavalues.completeness import CompletenessReport, completeness_report
 from phongtrao.datavalues.periods import Period, PeriodKind, period_for_date
-from phongtrao.datavalues.validation import Finding, validation_run
+from phongtrao.datavalues.validation import Finding, validation_summary
 from phongtrao.orgunits.models import Hierarchy, OrgUnit
 from phongtrao.orgunits.selectors import orgunit_on_tree
 
@@ -168,7 +168,7 @@ def dashboard_build(
         ranking = [Ranked(i + 1, *r) for i, r in enumerate(known)]
         ranking += [Ranked(None, *r) for r in unknown]
     reference = this.end if year >= today.year else date(year, 12, 31) - timedelta(days=1)
-    findings = validation_run(root=unit, start=this.start, end=this.end)
+    summary = validation_summary(root=unit, start=this.start, end=this.end, limit=MAX_FINDINGS)
     return Dashboard(
         unit=unit,
         this=this,
@@ -177,7 +177,7 @@ def dashboard_build(
         rank_indicator=rank_indicator,
         ranking=ranking,
         completeness=_completeness(unit, reference, today),
-        findings=findings[:MAX_FINDINGS],
-        findings_total=len(findings),
-        errors_total=sum(1 for f in findings if f.blocking),
+        findings=summary.findings,
+        findings_total=summary.total,
+        errors_total=summary.errors,
     )

@@ -25,7 +25,7 @@ from phongtrao.catalog.models import DataElement, DataSet, ValidationRule
 from phongtrao.core.replicas import reading_replica
 from phongtrao.datavalues.completeness import completeness_tallies
 from phongtrao.datavalues.periods import Period, PeriodKind, periods_between
-from phongtrao.datavalues.validation import validation_run
+from phongtrao.datavalues.validation import validation_summary
 from phongtrao.orgunits.models import Hierarchy, Level, OrgUnit
 from phongtrao.registries import models as rm
 
@@ -262,15 +262,11 @@ def _quality(root: OrgUnit, start: date, end: date) -> Quality:
     quality = Quality()
     for dataset in _datasets_under(root):
         quality.completeness.append(_dataset_completeness(dataset, root, start, end))
-    findings = validation_run(root=root, start=start, end=end)
-    counts: dict[tuple[str, str], int] = {}
-    for finding in findings:
-        if finding.blocking:
-            quality.errors += 1
-        else:
-            quality.warnings += 1
-        key = (finding.rule_code, str(finding.importance))
-        counts[key] = counts.get(key, 0) + 1
+    # Counts of every finding, only the listed ones written out: memory stays bounded.
+    summary = validation_summary(root=root, start=start, end=end, limit=FINDINGS_LISTED)
+    quality.errors += summary.errors
+    quality.warnings += summary.warnings
+    counts = summary.by_rule
     names = dict(ValidationRule.objects.values_list("code", "name")) | BUILTIN_RULES
     quality.by_rule = [
         RuleCount(rule, names.get(rule, rule), imp, n) for (rule, imp), n in sorted(counts.items())
@@ -284,7 +280,7 @@ def _quality(root: OrgUnit, start: date, end: date) -> Quality:
             org_name=f.orgunit.name if f.orgunit else "",
             period=f.period.label_vi if f.period else "",
         )
-        for f in findings[:FINDINGS_LISTED]
+        for f in summary.findings
     ]
     return quality
 
