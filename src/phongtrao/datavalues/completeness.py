@@ -10,8 +10,8 @@ from datetime import date, datetime, timedelta
 from django.utils import timezone
 
 from phongtrao.catalog.models import DataSet
-from phongtrao.orgunits.models import Hierarchy, Level, OrgUnit, OrgUnitSuccession
-from phongtrao.orgunits.selectors import succession_attribution
+from phongtrao.orgunits.models import Hierarchy, Level, OrgUnit
+from phongtrao.orgunits.selectors import predecessors_under
 
 from .models import Submission
 from .periods import Period
@@ -314,24 +314,10 @@ def _predecessors_placed(
 ) -> list[tuple[OrgUnit, str]]:
     """Return the old units at level that became (part of) units under root, valid in the
     range, each with the path of the unit of today that takes (the most of) its values."""
-    old_ids = set(
-        OrgUnitSuccession.objects.filter(new__path__startswith=root.path).values_list(
-            "old_id", flat=True
-        )
-    )
-    goes = {
-        old_id: max(found, key=lambda a: (a.weight, -a.new_id)).new_id
-        for old_id, found in succession_attribution(old_ids=old_ids).items()
-        if found
-    }
-    paths = dict(
-        OrgUnit.objects.filter(pk__in=set(goes.values()), path__startswith=root.path).values_list(
-            "pk", "path"
-        )
-    )
+    placed = predecessors_under(root=root)
     olds = (
-        OrgUnit.objects.filter(pk__in=[o for o, n in goes.items() if n in paths], level=level)
+        OrgUnit.objects.filter(pk__in=list(placed), level=level)
         .valid_during(first, last)
         .order_by("path")
     )
-    return [(unit, paths[goes[unit.pk]]) for unit in olds]
+    return [(unit, placed[unit.pk]) for unit in olds]

@@ -24,7 +24,7 @@ from phongtrao.catalog.rules import (
 from phongtrao.core.numbers import decimal_plain, format_vi_number
 from phongtrao.core.replicas import read_connection
 from phongtrao.orgunits.models import Hierarchy, OrgUnit, OrgUnitSuccession
-from phongtrao.orgunits.selectors import succession_attribution
+from phongtrao.orgunits.selectors import predecessors_under
 
 from .models import DataValue
 from .periods import Period, PeriodKind
@@ -238,22 +238,7 @@ def validation_run(*, root: OrgUnit, start: date, end: date) -> list[Finding]:
 
 def _predecessor_ids(root: OrgUnit) -> set[int]:
     """Return the old units whose values go (the most of them) to a unit of today under root."""
-    old_ids = set(
-        OrgUnitSuccession.objects.filter(new__path__startswith=root.path).values_list(
-            "old_id", flat=True
-        )
-    )
-    goes = {
-        old_id: max(found, key=lambda a: (a.weight, -a.new_id)).new_id
-        for old_id, found in succession_attribution(old_ids=old_ids).items()
-        if found
-    }
-    under = set(
-        OrgUnit.objects.filter(pk__in=set(goes.values()), path__startswith=root.path).values_list(
-            "pk", flat=True
-        )
-    )
-    return {old for old, new in goes.items() if new in under}
+    return set(predecessors_under(root=root))
 
 
 _COLUMNS = (

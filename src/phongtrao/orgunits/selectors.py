@@ -393,3 +393,24 @@ def orgunit_lineage(*, user: User, unit: OrgUnit) -> Lineage:
     ]
     split_rule = attributed[unit.pk][0].rule if len(out) > 1 and unit.pk in attributed else ""
     return Lineage(successors, predecessors, split_rule)
+
+
+def predecessors_under(*, root: OrgUnit) -> dict[int, str]:
+    """Return the old units whose values go (the most of them) to a unit of today under root,
+    each with the path of that unit (the rule of `succession_attribution`)."""
+    old_ids = set(
+        OrgUnitSuccession.objects.filter(new__path__startswith=root.path).values_list(
+            "old_id", flat=True
+        )
+    )
+    goes = {
+        old_id: max(found, key=lambda a: (a.weight, -a.new_id)).new_id
+        for old_id, found in succession_attribution(old_ids=old_ids).items()
+        if found
+    }
+    paths = dict(
+        OrgUnit.objects.filter(pk__in=set(goes.values()), path__startswith=root.path).values_list(
+            "pk", "path"
+        )
+    )
+    return {old: paths[new] for old, new in goes.items() if new in paths}
