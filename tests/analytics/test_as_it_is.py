@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 from django.db.models import Count
+from django.urls import reverse
 from django.utils import timezone
 
 from phongtrao.analytics.dashboard import dashboard_build, dashboard_unit
@@ -355,3 +356,30 @@ def test_a_person_in_two_old_provinces_is_one_person_in_todays(rename):
     province = _new("08")
     table = _pivot(["persons_managed_educated"], [province, OrgUnit.objects.get(path="2008/02/")])
     assert [c.value for c in table.cells] == [1, 1]
+
+
+def test_the_dashboard_and_completeness_take_the_choice_of_tree(merge):
+    new, olds = merge
+    old = olds[0]
+    assert len(olds) > 1
+    client = _admin_client()
+    page = client.get("/phan-tich/", {"org_id": old.pk, "year": "2024", "hierarchy": "2025"})
+    assert page.status_code == 200 and page.context["unit"] == new
+    assert "Đơn vị hiện nay" in page.content.decode()
+    page = client.get("/phan-tich/", {"org_id": old.pk, "year": "2024"})
+    assert page.context["unit"] == old  # without a choice: the unit chosen
+    url = reverse("completeness", args=[old.pk])
+    page = client.get(url, {"dataset": "monthly_movement", "period": "202405", "hierarchy": "2025"})
+    assert page.status_code == 200 and page.context["unit"] == new
+    assert {u.orgunit.pk for u in page.context["report"].total.units} == {o.pk for o in olds}
+    found = client.get(
+        "/api/datavalues/completeness",
+        {"dataset": "monthly_movement", "org_id": old.pk, "period": "202405", "hierarchy": "2025"},
+    )
+    assert found.status_code == 200, found.content
+    assert {u["org"] for u in found.json()["units"]} == {o.code for o in olds}
+    alone = client.get(
+        "/api/datavalues/completeness",
+        {"dataset": "monthly_movement", "org_id": old.pk, "period": "202405"},
+    )
+    assert {u["org"] for u in alone.json()["units"]} == {old.code}

@@ -414,3 +414,11 @@ def predecessors_under(*, root: OrgUnit) -> dict[int, str]:
         )
     )
     return {old: paths[new] for old, new in goes.items() if new in paths}
+
+
+def orgunit_on_tree_for_user(*, user: User, unit: OrgUnit, hierarchy: str | None) -> OrgUnit:
+    """Return `orgunit_on_tree` of a unit the user may see, if the user may see it too."""
+    other = orgunit_on_tree(unit=unit, hierarchy=hierarchy or None)
+    if other != unit and not user_can(user, Action.VIEW_AGGREGATE, other):
+        raise NotFound(MSG_UNIT_NOT_FOUND)
+    return other

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Router, Schema
@@ -24,7 +24,7 @@ from phongtrao.datavalues.selectors import (
     submission_get_for_user,
 )
 from phongtrao.datavalues.validation import validation_run
-from phongtrao.orgunits.selectors import orgunit_get_for_user
+from phongtrao.orgunits.selectors import orgunit_get_for_user, orgunit_on_tree_for_user
 
 router = Router()
 
@@ -246,14 +246,30 @@ def unapprove_dataset(request: HttpRequest, payload: WorkflowIn) -> dict:
 
 
 @router.get("/completeness", response=dict, operation_id="datasets_completeness")
-def get_completeness(request: HttpRequest, dataset: str, org_id: int, period: str) -> dict:
+def get_completeness(
+    request: HttpRequest,
+    dataset: str,
+    org_id: int,
+    period: str,
+    hierarchy: Literal["2008", "2025"] | None = None,
+) -> dict:
+    """Reports due and submitted under a unit, or under its counterpart on the tree asked for
+    ("2025": today's units, counting the old units of the time; "2008": the units of then)."""
     ds, unit, p = _target(request, dataset, org_id, period)
+    unit = orgunit_on_tree_for_user(user=request.user, unit=unit, hierarchy=hierarchy)
     return completeness_report(dataset=ds, root=unit, period=p).as_dict()
 
 
 @router.get("/validation", response=list[FindingOut], operation_id="datavalues_validate")
-def validate(request: HttpRequest, org_id: int, period: str) -> list[dict]:
-    """Check every value under a unit whose period lies inside the given period or range."""
+def validate(
+    request: HttpRequest,
+    org_id: int,
+    period: str,
+    hierarchy: Literal["2008", "2025"] | None = None,
+) -> list[dict]:
+    """Check every value under a unit (or its counterpart on the tree asked for) whose period
+    lies inside the given period or range."""
     unit = orgunit_get_for_user(user=request.user, pk=org_id)
+    unit = orgunit_on_tree_for_user(user=request.user, unit=unit, hierarchy=hierarchy)
     p = period_parse(period)
     return [f.as_dict() for f in validation_run(root=unit, start=p.start, end=p.end)]

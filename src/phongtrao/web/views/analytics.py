@@ -34,6 +34,7 @@ from phongtrao.orgunits.models import Hierarchy, Level, OrgUnit
 from phongtrao.orgunits.selectors import (
     orgunit_children,
     orgunit_get_for_user,
+    orgunit_on_tree_for_user,
     orgunit_roots_for_user,
 )
 
@@ -281,6 +282,10 @@ def show_dashboard(request: HttpRequest) -> HttpResponse:
         unit = roots[0]
     else:
         raise Http404("Tài khoản chưa được giao đơn vị nào.")
+    # "As it is" (today's units) or "as it was": the chosen unit's counterpart on that tree.
+    hierarchy = request.GET.get("hierarchy", "")
+    hierarchy = hierarchy if hierarchy in Hierarchy.values else ""
+    unit = orgunit_on_tree_for_user(user=request.user, unit=unit, hierarchy=hierarchy)
     today = timezone.localdate()
     year = _year(request.GET.get("year"), today.year)
     # An abolished unit is never shown for a year after its end: its successor is, if seen.
@@ -326,5 +331,7 @@ def show_dashboard(request: HttpRequest) -> HttpResponse:
             "years": list(range(today.year, FIRST_YEAR - 1, -1)),
             "pivot_url": reverse("analytics:pivot") + "?" + pivot_query,
             "notice": notice,
+            "hierarchy": hierarchy,
+            "hierarchies": HIERARCHY_CHOICES,
         },
     )

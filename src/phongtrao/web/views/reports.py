@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from phongtrao.accounts.permissions import Action, user_can
+from phongtrao.analytics.pivots import HIERARCHY_CHOICES
 from phongtrao.catalog.rules import Importance
 from phongtrao.catalog.selectors import rules_active
 from phongtrao.core.errors import InvalidInput
@@ -19,7 +20,8 @@ from phongtrao.core.numbers import format_vi_number
 from phongtrao.datavalues.completeness import completeness_report
 from phongtrao.datavalues.periods import Period, PeriodKind, period_parse
 from phongtrao.datavalues.validation import Finding, validation_run
-from phongtrao.orgunits.selectors import orgunit_get_for_user
+from phongtrao.orgunits.models import Hierarchy
+from phongtrao.orgunits.selectors import orgunit_get_for_user, orgunit_on_tree_for_user
 
 from .common import (
     MSG_NO_DATASET,
@@ -36,9 +38,19 @@ BUILTIN_RULES = {"non_negative": "Không được âm", "outlier": "Giá trị b
 @login_required
 def completeness(request: HttpRequest, unit_id: int) -> HttpResponse:
     unit = orgunit_get_for_user(user=request.user, pk=unit_id)
+    # "As it is" or "as it was": the report of the unit's counterpart on the tree asked for.
+    hierarchy = request.GET.get("hierarchy", "")
+    hierarchy = hierarchy if hierarchy in Hierarchy.values else ""
+    unit = orgunit_on_tree_for_user(user=request.user, unit=unit, hierarchy=hierarchy)
     datasets = datasets_entered_under(unit)
     dataset = dataset_choose(request.GET.get("dataset"), datasets)
-    context: dict[str, Any] = {"unit": unit, "datasets": datasets, "dataset": dataset}
+    context: dict[str, Any] = {
+        "unit": unit,
+        "datasets": datasets,
+        "dataset": dataset,
+        "hierarchy": hierarchy,
+        "hierarchies": HIERARCHY_CHOICES,
+    }
     if dataset is None:
         context["error"] = MSG_NO_DATASET.format(unit=unit.name)
         return render(request, "web/completeness.html", context, status=404)
