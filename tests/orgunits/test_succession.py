@@ -69,3 +69,17 @@ def test_a_merged_commune_goes_whole():
     (row,) = succession_attribution(old_ids=[single])[single]
     assert row.rule == AttributionRule.WHOLE and row.weight == 1
     assert row.new_id == OrgUnitSuccession.objects.get(old_id=single).new_id
+
+
+def test_an_officer_of_todays_unit_opens_on_it_before_its_predecessors():
+    from phongtrao.orgunits.models import OrgUnit
+    from phongtrao.orgunits.selectors import orgunit_roots_for_user
+
+    from ..factories import make_user
+
+    today = OrgUnit.objects.get(hierarchy=Hierarchy.NEW, code="08", level=Level.PROVINCE)
+    officer = make_user("tinh_moi", role="province_officer", orgunit=today)
+    roots = list(orgunit_roots_for_user(user=officer))
+    assert roots[0] == today
+    # Its predecessors' history is readable too, after it.
+    assert {r.hierarchy for r in roots[1:]} == {Hierarchy.OLD}

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Case, Count, Q, Value, When
 
 from phongtrao.accounts.models import User
 from phongtrao.accounts.permissions import Action, orgunits_where, scope_paths, user_can
@@ -49,7 +49,10 @@ def orgunit_roots_for_user(*, user: User) -> OrgUnitQuerySet:
         return OrgUnit.objects.filter(parent__isnull=True).order_by("hierarchy", "path")
     # A scope nested inside another scope of the same user is not a root.
     roots = [p for p in paths if not any(p != q and p.startswith(q) for q in paths)]
-    return OrgUnit.objects.filter(path__in=roots).order_by("path")
+    # Today's units first: a grant on one of them also reads its predecessors' history, but
+    # the officer's own unit is what pages open on.
+    today_first = Case(When(hierarchy=Hierarchy.NEW, then=Value(0)), default=Value(1))
+    return OrgUnit.objects.filter(path__in=roots).order_by(today_first, "path")
 
 
 def orgunit_children(*, unit: OrgUnit) -> OrgUnitQuerySet:
