@@ -326,6 +326,8 @@ def test_a_record_cut_at_the_change_counts_once_on_todays_units(merged_world):
 
     before = figures(old)
     orgunits_rehome(actor=make_user("quantri", is_superuser=True))
+    copy = m.RehabRound.objects.get(continued_from=merged_world["round"])
+    assert copy.orgunit == successor and copy.name == "Đợt 2025 (tiếp tục)"
     # As it was: the old rows, nothing else (the group is gone from the old unit by each end).
     assert figures(old) == {
         **before,

@@ -426,18 +426,25 @@ class _Mover:
             grouped.setdefault(row[1], []).append(row)
         return grouped
 
-    def _copy(self, model: type[Any], rows: list[tuple[Any, ...]], start: str) -> dict[int, int]:
+    def _copy(
+        self, model: type[Any], rows: list[tuple[Any, ...]], start: str, continues: str = ""
+    ) -> dict[int, int]:
         """Copy rows (pk, unit id, ...) to their units' successors from the change, in SQL.
 
         One INSERT ... SELECT per old unit: the copy keeps every column but its unit, its start
-        (the change), its note (which names the row it continues) and who wrote it when.
-        Return {old pk: new pk}, read back from the notes.
+        (the change), its note (which names the row it continues) and who wrote it when;
+        continues: a column that takes the id of the row copied (written with the row, so the
+        roll-up's triggers see the copy as it stays). Return {old pk: new pk}, read back from
+        the notes.
         """
         table = model._meta.db_table
         qn = connection.ops.quote_name
         fixed = {"id", "orgunit_id", start, "note", "created_by_id", "updated_by_id"}
-        fixed |= {"created_at", "updated_at"}
+        fixed |= {"created_at", "updated_at", continues}
         kept = [f.column for f in model._meta.concrete_fields if f.column not in fixed]
+        kept_sql = [qn(c) for c in kept]
+        if continues:
+            kept, kept_sql = [*kept, continues], [*kept_sql, "id"]
         columns = [*kept, "orgunit_id", start, "note", "created_by_id", "updated_by_id"]
         columns += ["created_at", "updated_at"]
         actor_id = self.actor.pk if self.actor is not None else None
@@ -460,7 +467,7 @@ class _Mover:
                 for chunk in itertools.batched([r[0] for r in members], 900):
                     cursor.execute(
                         f"INSERT INTO {qn(table)} ({', '.join(qn(c) for c in columns)}) "  # noqa: S608
-                        f"SELECT {', '.join(qn(c) for c in kept)}, %s, %s, {note}, %s, %s, %s, %s "
+                        f"SELECT {', '.join(kept_sql)}, %s, %s, {note}, %s, %s, %s, %s "
                         f"FROM {qn(table)} WHERE id IN ({', '.join(['%s'] * len(chunk))}) "
                         "ORDER BY id",
                         [
@@ -574,10 +581,12 @@ class _Mover:
             for r in RehabRound.objects.filter(pk__in=self.plan.round_ids).order_by("pk")
         ]
         split = [r for r in rows if r[2] < self.day]
-        later = self._copy(RehabRound, split, "start")
-        for pk, _, _, _, label in split:
-            RehabRound.objects.filter(pk=later[pk]).update(
-                name=f"{label} (tiếp tục)"[:200], continued_from_id=pk
+        later = self._copy(RehabRound, split, "start", continues="continued_from_id")
+        for chunk in itertools.batched(split, 500):
+            RehabRound.objects.filter(pk__in=[later[r[0]] for r in chunk]).update(
+                name=Case(
+                    *(When(pk=later[r[0]], then=Value(f"{r[4]} (tiếp tục)"[:200])) for r in chunk)
+                )
             )
         last_day = self.day - timedelta(days=1)
         self._close(RehabRound, split, end=last_day)
