@@ -13,6 +13,7 @@ import pytest
 from phongtrao.accounts.models import RoleAssignment
 from phongtrao.analytics.selectors import registry_indicator_figure
 from phongtrao.cli import main
+from phongtrao.core.dataversion import data_version
 from phongtrao.core.errors import InvalidInput
 from phongtrao.core.models import AuditEvent
 from phongtrao.orgunits.models import Hierarchy, OrgUnit
@@ -325,7 +326,9 @@ def test_a_record_cut_at_the_change_counts_once_on_todays_units(merged_world):
         }
 
     before = figures(old)
+    version = data_version()
     orgunits_rehome(actor=make_user("quantri", is_superuser=True))
+    assert data_version() > version  # cached figures are not served after the move
     copy = m.RehabRound.objects.get(continued_from=merged_world["round"])
     assert copy.orgunit == successor and copy.name == "Đợt 2025 (tiếp tục)"
     # As it was: the old rows, nothing else (the group is gone from the old unit by each end).

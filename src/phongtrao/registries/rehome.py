@@ -40,6 +40,7 @@ from django.utils import timezone
 from phongtrao.accounts.models import RoleAssignment, User
 from phongtrao.accounts.services import role_assignment_move, role_assignment_move_refusal
 from phongtrao.core.audit import audit_record, audit_record_many
+from phongtrao.core.dataversion import data_changed
 from phongtrao.core.errors import InvalidInput
 from phongtrao.core.models import Source
 from phongtrao.orgunits.models import Hierarchy, Level, OrgUnit
@@ -333,6 +334,8 @@ def rehome_apply(
         mover.rounds()
         mover.persons()
         mover.groups()
+    # Rows written in SQL and by update(): no model signal tells the figures' cache.
+    data_changed()
     audit_record_many(mover.audits)
     for assignment in plan.scopes:
         target = plan.units[assignment.orgunit_id].target
